@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { parseEmail } from './lib/_address.js';
+import {
+  type ChallengeSpec,
+  DEFAULTS,
+  draftChallenge,
+  drawSize,
+  type MailboxChallenge,
+  sealDraft,
+} from './lib/_challenge.js';
+import type { CodeAlphabet } from './lib/_code.js';
+import type { JsonObject } from './lib/_json.js';
+import { type MailboxKeys, resolveKeys } from './lib/_keys.js';
+import { randomBytes } from './lib/_random.js';
+import {
+  codeAlphabetField,
+  codeLengthField,
+  emailField,
+  metadataField,
+  parseInput,
+  purposeField,
+  readClock,
+  ttlField,
+  userIdField,
+} from './lib/_schema.js';
+
+/** Input of {@link createMailboxChallenge}. */
+export interface CreateMailboxChallengeInput {
+  /** The address to prove. Kept as typed (trimmed); matched case-insensitively. */
+  email: string;
+  /** What the proof is for, e.g. `signup`, `login`, `email-change` (1-32 of `a-z 0-9 _ -`). */
+  purpose: string;
+  /** The host's user id, when the person is known; returned on verify. */
+  userId?: string | null;
+  /** A small JSON object (under 1 KiB serialised) returned on verify, e.g. `{ newEmail }`. */
+  metadata?: JsonObject | null;
+  /** Lifetime in seconds, 30 to 86,400. Default 600 (10 minutes). */
+  ttlSeconds?: number;
+  /** Code length, 6 to 10. Default 6. */
+  codeLength?: number;
+  /** `digits` (default) or Crockford `base32`. */
+  codeAlphabet?: CodeAlphabet;
+  /** `false` or omitted: no message is rendered. */
+  message?: false;
+}
+
+/** Configuration shared by the pure functions. */
+export interface MailboxChallengeConfig {
+  /** `keys[0]` seals; every key verifies. See {@link parseKeys}. */
+  keys: MailboxKeys;
+  /** Clock in epoch milliseconds; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** What {@link createMailboxChallenge} returns. */
+export interface CreatedMailboxChallenge extends MailboxChallenge {
+  /** The sealed challenge. Keep it server-side or in an HTTP-only cookie; never show it to the person. */
+  secret: string;
+  /** The one-time code to deliver to the address. */
+  code: string;
+  message?: { subject: string; html: string; text: string };
+}
+
+export const createInputSchema = z
+  .object({
+    email: emailField,
+    purpose: purposeField,
+    userId: userIdField,
+    metadata: metadataField,
+    ttlSeconds: ttlField.optional(),
+    codeLength: codeLengthField.optional(),
+    codeAlphabet: codeAlphabetField.optional(),
+    message: z.literal(false).optional(),
+  })
+  .strict();
+
+/** Turns validated input into the spec a challenge is drafted from. */
+export function toSpec(input: z.output<typeof createInputSchema>): ChallengeSpec {
+  return {
+    email: parseEmail(input.email)!.address,
+    purpose: input.purpose,
+    userId: input.userId ?? null,
+    metadata: (input.metadata as JsonObject | null | undefined) ?? null,
+    ttlSeconds: input.ttlSeconds ?? DEFAULTS.ttlSeconds,
+    codeLength: input.codeLength ?? DEFAULTS.codeLength,
+    codeAlphabet: input.codeAlphabet ?? DEFAULTS.codeAlphabet,
+  };
+}
+
+/**
+ * Creates a one-time code challenge for an address. Sync and pure: no I/O, no store.
+ *
+ * The returned `secret` holds the whole challenge, sealed with `keys[0]` (XChaCha20-Poly1305); the code is
+ * inside only as a keyed tag. Give `code` to the person (by email) and keep `challengeId` and `secret`.
+ *
+ * @param input - Address, purpose and options; see {@link CreateMailboxChallengeInput}.
+ * @param config - Keys and an optional clock.
+ * @returns The challenge, its secret and its code.
+ * @throws MailboxChallengeError `INVALID_INPUT` with `fields` for a bad address, purpose, metadata or option.
+ * @example
+ * ```ts
+ * const keys = parseKeys(process.env.MAILBOX_KEYS!);
+ * const c = createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, { keys });
+ * await mailer.send({ to: c.email, text: `Your code: ${c.code}` });
+ * session.challenge = { challengeId: c.challengeId, secret: c.secret };
+ * ```
+ */
+export function createMailboxChallenge(
+  input: CreateMailboxChallengeInput,
+  config: MailboxChallengeConfig,
+): CreatedMailboxChallenge {
+  const keys = resolveKeys(config?.keys);
+  const now = readClock(config.now);
+  const spec = toSpec(parseInput(createInputSchema, input));
+  const draft = draftChallenge(spec, keys.primary, now, randomBytes(drawSize(spec)));
+  const p = draft.payload;
+  return {
+    challengeId: draft.challengeId,
+    purpose: p.purpose,
+    email: p.email,
+    userId: p.userId,
+    metadata: p.metadata,
+    secret: sealDraft(keys.primary, draft),
+    code: draft.code,
+    createdAt: p.createdAt,
+    expiresAt: p.expiresAt,
+  };
+}

@@ -1,0 +1,173 @@
+// The pieces createMailboxChallenge, verifyMailboxChallenge and the flow share.
+import { invalidInput, MailboxChallengeError } from '../errors.js';
+import { parseEmail } from './_address.js';
+import { equalBytes, toBase64url, utf8 } from './_bytes.js';
+import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from './_code.js';
+import type { JsonObject } from './_json.js';
+import type { ResolvedKey, ResolvedKeys } from './_keys.js';
+import { randomBytes } from './_random.js';
+import {
+  CHALLENGE_ID_BYTES,
+  type ChallengePayload,
+  codeTag,
+  NONCE_BYTES,
+  type OpenedChallenge,
+  openChallenge,
+  sealChallenge,
+} from './_token.js';
+
+export const DEFAULTS = {
+  ttlSeconds: 600,
+  codeLength: 6,
+  codeAlphabet: 'digits' as CodeAlphabet,
+} as const;
+
+/** The readable part of a challenge, as returned on create and on a successful verify. */
+export interface MailboxChallenge {
+  challengeId: string;
+  purpose: string;
+  /** The address as given (trimmed). */
+  email: string;
+  userId: string | null;
+  metadata: JsonObject | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds; the challenge verifies strictly before this instant. */
+  expiresAt: number;
+}
+
+export interface ChallengeSpec {
+  email: string;
+  purpose: string;
+  userId: string | null;
+  metadata: JsonObject | null;
+  ttlSeconds: number;
+  codeLength: number;
+  codeAlphabet: CodeAlphabet;
+}
+
+export interface Draft {
+  challengeId: string;
+  nonce: Uint8Array;
+  code: string;
+  payload: ChallengePayload;
+}
+
+/** Bytes one create draws in a single CSPRNG call: challengeId, nonce and code together. */
+export const drawSize = (spec: Pick<ChallengeSpec, 'codeAlphabet' | 'codeLength'>): number =>
+  CHALLENGE_ID_BYTES + NONCE_BYTES + codeBytesFor(spec.codeAlphabet, spec.codeLength);
+
+/** Builds a challenge from the given random bytes (tests pass fixed bytes for known-answer vectors). */
+export function draftChallenge(
+  spec: ChallengeSpec,
+  key: ResolvedKey,
+  now: number,
+  random: Uint8Array,
+  generation = 0,
+): Draft {
+  const challengeId = toBase64url(random.subarray(0, CHALLENGE_ID_BYTES));
+  const nonce = random.slice(CHALLENGE_ID_BYTES, CHALLENGE_ID_BYTES + NONCE_BYTES);
+  let pool = random.subarray(CHALLENGE_ID_BYTES + NONCE_BYTES);
+  let code = codeFromBytes(spec.codeAlphabet, spec.codeLength, pool);
+  while (code === null) {
+    // Rejection sampling ran out of bytes (vanishingly rare): draw a fresh pool.
+    pool = randomBytes(codeBytesFor(spec.codeAlphabet, spec.codeLength));
+    code = codeFromBytes(spec.codeAlphabet, spec.codeLength, pool);
+  }
+  const payload: ChallengePayload = {
+    email: spec.email,
+    purpose: spec.purpose,
+    userId: spec.userId,
+    metadata: spec.metadata,
+    createdAt: now,
+    expiresAt: now + spec.ttlSeconds * 1000,
+    generation,
+    alphabet: spec.codeAlphabet,
+    codeLength: spec.codeLength,
+    codeTag: codeTag(key, challengeId, code),
+  };
+  return { challengeId, nonce, code, payload };
+}
+
+export const sealDraft = (key: ResolvedKey, d: Draft): string =>
+  sealChallenge(key, d.challengeId, d.nonce, d.payload);
+
+export function publicChallenge(challengeId: string, p: ChallengePayload): MailboxChallenge {
+  return {
+    challengeId,
+    purpose: p.purpose,
+    email: p.email,
+    userId: p.userId,
+    metadata: p.metadata,
+    createdAt: p.createdAt,
+    expiresAt: p.expiresAt,
+  };
+}
+
+/** What a verify request may carry; every field is untrusted. */
+export interface VerifyInput {
+  challengeId: string;
+  secret: string;
+  code: string;
+  /** Expected purpose: CHALLENGE_MISMATCH when it differs. */
+  purpose?: string;
+  /** Expected address (compared case-insensitively): CHALLENGE_MISMATCH when it differs. */
+  email?: string;
+  /** Expected user id: CHALLENGE_MISMATCH when it differs. */
+  userId?: string;
+}
+
+export type Inspected =
+  | { ok: true; challengeId: string; opened: OpenedChallenge; code: string }
+  | { ok: false; error: MailboxChallengeError };
+
+const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
+
+/**
+ * Everything about a verify request that needs no store: the secret opens for this challengeId, the
+ * challenge is unexpired, expectations match, and the code is well-formed. The code itself is compared
+ * separately ({@link codeMatches}) so the flow can reserve an attempt first.
+ */
+export function inspect(input: unknown, keys: ResolvedKeys, now: number): Inspected {
+  if (typeof input !== 'object' || input === null)
+    return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
+  const { challengeId, secret, code, purpose, email, userId } = input as Record<string, unknown>;
+  const opened = openChallenge(keys, challengeId, secret);
+  if (!opened) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
+  const p = opened.payload;
+  const badTypes = Object.entries({ code, purpose, email, userId })
+    .filter(([name, v]) =>
+      name === 'code' ? typeof v !== 'string' : v !== undefined && typeof v !== 'string',
+    )
+    .map(([name]) => name);
+  if (badTypes.length) return fail(invalidInput(badTypes));
+  if (now >= p.expiresAt) return fail(new MailboxChallengeError('CHALLENGE_EXPIRED'));
+  const mismatched: string[] = [];
+  if (purpose !== undefined && purpose !== p.purpose) mismatched.push('purpose');
+  if (email !== undefined && parseEmail(email)?.normalized !== p.email.toLowerCase())
+    mismatched.push('email');
+  if (userId !== undefined && userId !== p.userId) mismatched.push('userId');
+  if (mismatched.length) {
+    return fail(
+      new MailboxChallengeError(
+        'CHALLENGE_MISMATCH',
+        `Challenge ${mismatched.join(', ')} differs from the expected`,
+        {
+          fields: mismatched,
+        },
+      ),
+    );
+  }
+  const normalized = normalizeCode(code as string, p.alphabet, p.codeLength);
+  if (normalized === null) {
+    const what = p.alphabet === 'digits' ? `${p.codeLength} digits` : `${p.codeLength} characters`;
+    return fail(invalidInput(['code'], `The code is ${what}`));
+  }
+  return { ok: true, challengeId: challengeId as string, opened, code: normalized };
+}
+
+/** Constant-time comparison of the typed code's keyed tag with the sealed one. */
+export function codeMatches(i: Extract<Inspected, { ok: true }>): boolean {
+  const expected = utf8(i.opened.payload.codeTag);
+  return equalBytes(utf8(codeTag(i.opened.key, i.challengeId, i.code)), expected);
+}

@@ -1,0 +1,45 @@
+// One-time codes: uniform over the alphabet by rejection sampling, so no digit is likelier than another.
+
+export type CodeAlphabet = 'digits' | 'base32';
+
+// Crockford base32: no I, L, O or U, so a code cannot be misread or spell most words.
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const DIGITS = '0123456789';
+// 250 = 25 * 10 is the largest multiple of 10 below 256: bytes >= 250 are rejected to avoid modulo bias.
+const DIGIT_LIMIT = 250;
+
+/** Random bytes to draw per code so a redraw is almost never needed (P < 1e-9 for 10 digits). */
+export const codeBytesFor = (alphabet: CodeAlphabet, length: number): number =>
+  alphabet === 'base32' ? length : 2 * length;
+
+/**
+ * Builds a code from `pool`. Returns null when the pool runs out (the caller draws more and retries).
+ * Base32 uses the low 5 bits of each byte, which is exact since 256 is a multiple of 32.
+ */
+export function codeFromBytes(alphabet: CodeAlphabet, length: number, pool: Uint8Array): string | null {
+  let code = '';
+  for (let i = 0; i < pool.length && code.length < length; i++) {
+    const b = pool[i]!;
+    if (alphabet === 'base32') code += CROCKFORD[b & 31]!;
+    else if (b < DIGIT_LIMIT) code += DIGITS[b % 10]!;
+  }
+  return code.length === length ? code : null;
+}
+
+const CROCKFORD_ALIASES: Record<string, string> = { O: '0', I: '1', L: '1' };
+
+/**
+ * Canonical form of a code as typed: spaces and hyphens dropped; base32 upper-cased with Crockford's
+ * aliases (O→0, I/L→1). Returns null when the result is not a code of this alphabet and length.
+ */
+export function normalizeCode(input: string, alphabet: CodeAlphabet, length: number): string | null {
+  if (input.length > 64) return null;
+  let code = input.replace(/[\s-]+/g, '');
+  if (code.length !== length) return null;
+  if (alphabet === 'digits') return /^[0-9]+$/.test(code) ? code : null;
+  code = code.toUpperCase().replace(/[OIL]/g, (c) => CROCKFORD_ALIASES[c]!);
+  for (const c of code) if (!CROCKFORD.includes(c)) return null;
+  return code;
+}
+
+export const alphabetSize = (alphabet: CodeAlphabet): number => (alphabet === 'base32' ? 32 : 10);

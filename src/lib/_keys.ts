@@ -1,0 +1,87 @@
+// Key validation and per-key subkeys, derived once (HKDF-SHA256) and cached.
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { invalidInput } from '../errors.js';
+import { fromBase64url, utf8 } from './_bytes.js';
+
+/** One key: an id (written into every secret it seals) and base64url of at least 32 random bytes. */
+export type MailboxKey = { id: string; secret: string };
+/** Keys in order: `keys[0]` seals new challenges; every listed key verifies (rotation). */
+export type MailboxKeys = readonly MailboxKey[];
+
+export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+export const MIN_KEY_BYTES = 32;
+const HKDF_SALT = utf8('mailbox-challenge/v1');
+
+type Mac = ReturnType<typeof hmac.create>;
+
+/** A key with its subkeys. The HMAC objects are keyed once and cloned per use (saves two compressions). */
+export interface ResolvedKey {
+  readonly id: string;
+  readonly sealKey: Uint8Array;
+  readonly codeMac: Mac;
+  readonly storeMac: Mac;
+}
+
+export interface ResolvedKeys {
+  readonly primary: ResolvedKey;
+  readonly byId: ReadonlyMap<string, ResolvedKey>;
+}
+
+const bySecret = new Map<string, ResolvedKey>();
+const MAX_CACHED_SECRETS = 256;
+const byArray = new WeakMap<MailboxKeys, ResolvedKeys>();
+
+function derive(id: string, ikm: Uint8Array): ResolvedKey {
+  // Distinct info labels keep the three uses of one key independent (RFC 5869 §3.2).
+  const sub = (label: string) => hkdf(sha256, ikm, HKDF_SALT, utf8(label), 32);
+  return {
+    id,
+    sealKey: sub('seal'),
+    codeMac: hmac.create(sha256, sub('code')),
+    storeMac: hmac.create(sha256, sub('store')),
+  };
+}
+
+/** Validates a key list and returns its cached subkeys. Throws INVALID_INPUT (a configuration error). */
+export function resolveKeys(keys: unknown): ResolvedKeys {
+  if (Array.isArray(keys)) {
+    const cached = byArray.get(keys);
+    if (cached) return cached;
+  }
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw invalidInput(['keys'], 'keys must be a non-empty array of { id, secret }');
+  }
+  const byId = new Map<string, ResolvedKey>();
+  keys.forEach((key: unknown, i) => {
+    const k = key as Partial<MailboxKey> | null;
+    if (typeof k?.id !== 'string' || !KEY_ID.test(k.id)) {
+      throw invalidInput([`keys.${i}.id`], 'a key id is 1-32 characters of A-Z, a-z, 0-9, "_" or "-"');
+    }
+    if (byId.has(k.id)) throw invalidInput([`keys.${i}.id`], `duplicate key id "${k.id}"`);
+    const raw = typeof k.secret === 'string' ? fromBase64url(k.secret) : null;
+    if (!raw || raw.length < MIN_KEY_BYTES) {
+      throw invalidInput(
+        [`keys.${i}.secret`],
+        `a key secret is base64url of at least ${MIN_KEY_BYTES} random bytes (create one with generateKey())`,
+      );
+    }
+    const cacheKey = `${k.id}\0${k.secret}`;
+    let resolved = bySecret.get(cacheKey);
+    if (!resolved) {
+      if (bySecret.size >= MAX_CACHED_SECRETS) bySecret.clear();
+      resolved = derive(k.id, raw);
+      bySecret.set(cacheKey, resolved);
+    }
+    byId.set(k.id, resolved);
+  });
+  const resolved: ResolvedKeys = { primary: byId.get((keys[0] as MailboxKey).id)!, byId };
+  byArray.set(keys, resolved);
+  return resolved;
+}
+
+/** HMAC-SHA256 with a pre-keyed MAC. */
+export function mac(keyed: Mac, message: Uint8Array): Uint8Array {
+  return keyed.clone().update(message).digest();
+}

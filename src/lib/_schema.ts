@@ -1,0 +1,56 @@
+// Input validation, once, where input enters. Every failure is INVALID_INPUT naming the fields.
+import { z } from 'zod';
+import { invalidInput } from '../errors.js';
+import { parseEmail } from './_address.js';
+import { serializeMetadata } from './_json.js';
+
+export const PURPOSE = /^[a-z0-9](?:[a-z0-9_-]{0,31})$/;
+// Printable text without control characters (C0, DEL, C1) or line/paragraph separators.
+const NO_CONTROL = /^[^\p{Cc}\u2028\u2029]*$/u;
+
+export const LIMITS = {
+  ttlSeconds: { min: 30, max: 86_400 },
+  codeLength: { min: 6, max: 10 },
+  userIdLength: 128,
+} as const;
+
+export const emailField = z.string().refine((v) => parseEmail(v) !== null, 'not an acceptable email address');
+export const purposeField = z
+  .string()
+  .regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"');
+export const userIdField = z
+  .string()
+  .min(1)
+  .max(LIMITS.userIdLength)
+  .regex(NO_CONTROL, 'no control characters')
+  .nullish();
+export const metadataField = z
+  .custom<Record<string, unknown>>(
+    (v) => serializeMetadata(v) !== null,
+    'metadata must be a JSON object under 1 KiB',
+  )
+  .nullish();
+export const ttlField = z.number().int().min(LIMITS.ttlSeconds.min).max(LIMITS.ttlSeconds.max);
+export const codeLengthField = z.number().int().min(LIMITS.codeLength.min).max(LIMITS.codeLength.max);
+export const codeAlphabetField = z.enum(['digits', 'base32']);
+export const textField = (max: number) =>
+  z.string().min(1).max(max).regex(NO_CONTROL, 'no control characters');
+
+/** Parses with a schema, turning a zod failure into INVALID_INPUT with every failing field. */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what = 'input'): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields = [...new Set(result.error.issues.map((i) => (i.path.length ? i.path.join('.') : what)))];
+  const detail = result.error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`)
+    .slice(0, 5)
+    .join('; ');
+  throw invalidInput(fields, `Invalid ${what}: ${detail}`);
+}
+
+/** Reads an injected clock; a broken clock is a configuration error. */
+export function readClock(now: (() => number) | undefined): number {
+  const t = now ? now() : Date.now();
+  if (!Number.isSafeInteger(t) || t < 0) throw invalidInput(['now'], 'now() must return epoch milliseconds');
+  return t;
+}

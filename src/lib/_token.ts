@@ -1,0 +1,128 @@
+// The sealed challenge: `v1.<keyId>.<base64url(nonce ‖ ciphertext ‖ tag)>`, XChaCha20-Poly1305.
+// Associated data binds version, key id and challengeId, so a secret only opens with its own challengeId.
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { concatBytes, fromBase64url, fromUtf8, toBase64url, utf8 } from './_bytes.js';
+import type { CodeAlphabet } from './_code.js';
+import type { JsonObject } from './_json.js';
+import { mac, type ResolvedKey, type ResolvedKeys } from './_keys.js';
+
+export const VERSION = 'v1';
+export const NONCE_BYTES = 24;
+export const CHALLENGE_ID_BYTES = 16;
+const TAG_BYTES = 16;
+const CODE_TAG_BYTES = 16;
+export const MAX_SECRET_LENGTH = 4096;
+export const CHALLENGE_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** What the secret carries. The code is present only as a keyed tag. */
+export interface ChallengePayload {
+  email: string;
+  purpose: string;
+  userId: string | null;
+  metadata: JsonObject | null;
+  createdAt: number;
+  expiresAt: number;
+  /** 0 from the pure layer; the flow's resend generation (1, 2, ...) otherwise. */
+  generation: number;
+  alphabet: CodeAlphabet;
+  codeLength: number;
+  codeTag: string;
+}
+
+/** HMAC-SHA256(codeKey, challengeId ‖ 0x00 ‖ code), truncated to 128 bits. */
+export function codeTag(key: ResolvedKey, challengeId: string, code: string): string {
+  return toBase64url(mac(key.codeMac, utf8(`${challengeId}\0${code}`)).subarray(0, CODE_TAG_BYTES));
+}
+
+const associatedData = (keyId: string, challengeId: string) => utf8(`${VERSION}.${keyId}.${challengeId}`);
+
+// Compact positional encoding keeps the secret small enough for a cookie.
+type Packed = [
+  string,
+  string,
+  string | null,
+  JsonObject | null,
+  number,
+  number,
+  number,
+  'd' | 'b',
+  number,
+  string,
+];
+
+export function sealChallenge(
+  key: ResolvedKey,
+  challengeId: string,
+  nonce: Uint8Array,
+  p: ChallengePayload,
+): string {
+  const packed: Packed = [
+    p.email,
+    p.purpose,
+    p.userId,
+    p.metadata,
+    p.createdAt,
+    p.expiresAt,
+    p.generation,
+    p.alphabet === 'base32' ? 'b' : 'd',
+    p.codeLength,
+    p.codeTag,
+  ];
+  const sealed = xchacha20poly1305(key.sealKey, nonce, associatedData(key.id, challengeId)).encrypt(
+    utf8(JSON.stringify(packed)),
+  );
+  return `${VERSION}.${key.id}.${toBase64url(concatBytes(nonce, sealed))}`;
+}
+
+export interface OpenedChallenge {
+  key: ResolvedKey;
+  payload: ChallengePayload;
+}
+
+/**
+ * Opens a secret for a challengeId. Every failure (type, format, version, unknown key, tampered bytes,
+ * another challengeId) returns null: callers report one INVALID_CHALLENGE, so there is no oracle.
+ */
+export function openChallenge(
+  keys: ResolvedKeys,
+  challengeId: unknown,
+  secret: unknown,
+): OpenedChallenge | null {
+  if (typeof challengeId !== 'string' || !CHALLENGE_ID.test(challengeId)) return null;
+  if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) return null;
+  const parts = secret.split('.');
+  if (parts.length !== 3 || parts[0] !== VERSION) return null;
+  const key = keys.byId.get(parts[1]!);
+  if (!key) return null;
+  const body = fromBase64url(parts[2]!);
+  if (!body || body.length < NONCE_BYTES + TAG_BYTES + 2) return null;
+  let packed: Packed;
+  try {
+    const plain = xchacha20poly1305(
+      key.sealKey,
+      body.subarray(0, NONCE_BYTES),
+      associatedData(key.id, challengeId),
+    ).decrypt(body.subarray(NONCE_BYTES));
+    packed = JSON.parse(fromUtf8(plain)) as Packed;
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(packed) || packed.length !== 10) return null;
+  const [email, purpose, userId, metadata, createdAt, expiresAt, generation, alphabet, codeLength, tag] =
+    packed;
+  return {
+    key,
+    payload: {
+      email,
+      purpose,
+      userId,
+      metadata,
+      createdAt,
+      expiresAt,
+      generation,
+      alphabet: alphabet === 'b' ? 'base32' : 'digits',
+      codeLength,
+      codeTag: tag,
+    },
+  };
+}
