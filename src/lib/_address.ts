@@ -19,12 +19,21 @@ export const MAX_EMAIL_LENGTH = 254; // RFC 5321 §4.5.3.1.3 path limit minus th
 const MAX_LOCAL_LENGTH = 64; // RFC 5321 §4.5.3.1.1
 const LOCAL = /^[A-Za-z0-9_+'-]+(?:\.[A-Za-z0-9_+'-]+)*$/;
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const TLD = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+const TLD = /^(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$/;
+
+// Index loops, not a regex: /^\s+|\s+$/ backtracks quadratically on a long run of blanks (a ReDoS).
+function trimBlanks(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
+  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  return s.slice(start, end);
+}
 
 /** Returns the parsed address, or null when `input` is not an acceptable address. */
 export function parseEmail(input: unknown): EmailAddress | null {
   if (typeof input !== 'string') return null;
-  const address = input.replace(/^[ \t]+|[ \t]+$/g, '');
+  const address = trimBlanks(input);
   if (address.length === 0 || address.length > MAX_EMAIL_LENGTH) return null;
   const at = address.indexOf('@');
   if (at <= 0 || at !== address.lastIndexOf('@')) return null;

@@ -113,8 +113,8 @@ export interface VerifyInput {
   purpose?: string;
   /** Expected address (compared case-insensitively): CHALLENGE_MISMATCH when it differs. */
   email?: string;
-  /** Expected user id: CHALLENGE_MISMATCH when it differs. */
-  userId?: string;
+  /** Expected user id (`null`: expect none): CHALLENGE_MISMATCH when it differs. */
+  userId?: string | null;
 }
 
 export type Inspected =
@@ -136,9 +136,11 @@ export function inspect(input: unknown, keys: ResolvedKeys, now: number): Inspec
   if (!opened) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
   const p = opened.payload;
   const badTypes = Object.entries({ code, purpose, email, userId })
-    .filter(([name, v]) =>
-      name === 'code' ? typeof v !== 'string' : v !== undefined && typeof v !== 'string',
-    )
+    .filter(([name, v]) => {
+      if (name === 'code') return typeof v !== 'string';
+      if (name === 'userId' && v === null) return false; // expect "no userId"
+      return v !== undefined && typeof v !== 'string';
+    })
     .map(([name]) => name);
   if (badTypes.length) return fail(invalidInput(badTypes));
   if (now >= p.expiresAt) return fail(new MailboxChallengeError('CHALLENGE_EXPIRED'));

@@ -37,6 +37,8 @@ export function normalizeCode(input: string, alphabet: CodeAlphabet, length: num
   let code = input.replace(/[\s-]+/g, '');
   if (code.length !== length) return null;
   if (alphabet === 'digits') return /^[0-9]+$/.test(code) ? code : null;
+  // ASCII first: toUpperCase maps 'ß' to 'SS' and dotless 'ı' to 'I', which would change length or alias.
+  if (!/^[0-9A-Za-z]+$/.test(code)) return null;
   code = code.toUpperCase().replace(/[OIL]/g, (c) => CROCKFORD_ALIASES[c]!);
   for (const c of code) if (!CROCKFORD.includes(c)) return null;
   return code;

@@ -31,7 +31,9 @@ export interface ResolvedKeys {
 
 const bySecret = new Map<string, ResolvedKey>();
 const MAX_CACHED_SECRETS = 256;
-const byArray = new WeakMap<MailboxKeys, ResolvedKeys>();
+// Resolved lists by array identity, with a snapshot of the entries: an array changed in place (a key
+// pushed, popped or replaced for rotation) no longer matches its snapshot and is resolved again.
+const byArray = new WeakMap<object, { snapshot: string[]; resolved: ResolvedKeys }>();
 
 function derive(id: string, ikm: Uint8Array): ResolvedKey {
   // Distinct info labels keep the three uses of one key independent (RFC 5869 §3.2).
@@ -44,17 +46,29 @@ function derive(id: string, ikm: Uint8Array): ResolvedKey {
   };
 }
 
+const entryOf = (k: unknown): string => {
+  const { id, secret } = (k ?? {}) as Partial<MailboxKey>;
+  return `${String(id)}\0${String(secret)}`;
+};
+
+function unchanged(keys: readonly unknown[], snapshot: readonly string[]): boolean {
+  if (keys.length !== snapshot.length) return false;
+  for (let i = 0; i < keys.length; i++) if (entryOf(keys[i]) !== snapshot[i]) return false;
+  return true;
+}
+
 /** Validates a key list and returns its cached subkeys. Throws INVALID_INPUT (a configuration error). */
 export function resolveKeys(keys: unknown): ResolvedKeys {
   if (Array.isArray(keys)) {
     const cached = byArray.get(keys);
-    if (cached) return cached;
+    if (cached && unchanged(keys, cached.snapshot)) return cached.resolved;
   }
   if (!Array.isArray(keys) || keys.length === 0) {
     throw invalidInput(['keys'], 'keys must be a non-empty array of { id, secret }');
   }
+  const list: unknown[] = Array.from(keys); // holes become undefined and fail validation below
   const byId = new Map<string, ResolvedKey>();
-  keys.forEach((key: unknown, i) => {
+  list.forEach((key, i) => {
     const k = key as Partial<MailboxKey> | null;
     if (typeof k?.id !== 'string' || !KEY_ID.test(k.id)) {
       throw invalidInput([`keys.${i}.id`], 'a key id is 1-32 characters of A-Z, a-z, 0-9, "_" or "-"');
@@ -67,7 +81,7 @@ export function resolveKeys(keys: unknown): ResolvedKeys {
         `a key secret is base64url of at least ${MIN_KEY_BYTES} random bytes (create one with generateKey())`,
       );
     }
-    const cacheKey = `${k.id}\0${k.secret}`;
+    const cacheKey = entryOf(k);
     let resolved = bySecret.get(cacheKey);
     if (!resolved) {
       if (bySecret.size >= MAX_CACHED_SECRETS) bySecret.clear();
@@ -76,8 +90,8 @@ export function resolveKeys(keys: unknown): ResolvedKeys {
     }
     byId.set(k.id, resolved);
   });
-  const resolved: ResolvedKeys = { primary: byId.get((keys[0] as MailboxKey).id)!, byId };
-  byArray.set(keys, resolved);
+  const resolved: ResolvedKeys = { primary: byId.get((list[0] as MailboxKey).id)!, byId };
+  byArray.set(keys, { snapshot: list.map(entryOf), resolved });
   return resolved;
 }
 

@@ -1,6 +1,6 @@
 // Input validation, once, where input enters. Every failure is INVALID_INPUT naming the fields.
 import { z } from 'zod';
-import { invalidInput } from '../errors.js';
+import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
 
@@ -38,9 +38,24 @@ export const textField = (max: number) =>
 
 /** Parses with a schema, turning a zod failure into INVALID_INPUT with every failing field. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what = 'input'): z.output<T> {
-  const result = schema.safeParse(input);
+  let result: z.ZodSafeParseResult<z.output<T>>;
+  try {
+    result = schema.safeParse(input) as z.ZodSafeParseResult<z.output<T>>;
+  } catch (cause) {
+    // A hostile value (a Proxy whose traps throw) must still surface as a typed error.
+    throw new MailboxChallengeError('INVALID_INPUT', `Invalid ${what}`, { fields: [what], cause });
+  }
   if (result.success) return result.data;
-  const fields = [...new Set(result.error.issues.map((i) => (i.path.length ? i.path.join('.') : what)))];
+  // An unknown key is named by itself (e.g. `ttl`), not by the object holding it.
+  const fields = [
+    ...new Set(
+      result.error.issues.flatMap((i) => {
+        const base = i.path.map(String);
+        if (i.code === 'unrecognized_keys') return i.keys.map((k) => [...base, k].join('.'));
+        return [base.length ? base.join('.') : what];
+      }),
+    ),
+  ];
   const detail = result.error.issues
     .map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`)
     .slice(0, 5)

@@ -1,6 +1,6 @@
 // The sealed challenge: `v1.<keyId>.<base64url(nonce ‖ ciphertext ‖ tag)>`, XChaCha20-Poly1305.
 // Associated data binds version, key id and challengeId, so a secret only opens with its own challengeId.
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { open, seal } from './_aead.js';
 import { concatBytes, fromBase64url, fromUtf8, toBase64url, utf8 } from './_bytes.js';
 import type { CodeAlphabet } from './_code.js';
 import type { JsonObject } from './_json.js';
@@ -50,6 +50,19 @@ type Packed = [
   string,
 ];
 
+// The secret's length must not tell whether the host passed a userId (account enumeration through a
+// cookie's size): pad with JSON whitespace as if the userId took at least USER_ID_SLOT bytes, then to a
+// multiple of PAD_TO. UserIds up to 38 bytes (UUIDs, cuids, numbers) leave the length unchanged.
+const USER_ID_SLOT = 40;
+const PAD_TO = 32;
+function padded(json: Uint8Array, userId: string | null): Uint8Array {
+  const userIdBytes = userId === null ? 4 : utf8(JSON.stringify(userId)).length;
+  const target = Math.ceil((json.length - userIdBytes + Math.max(userIdBytes, USER_ID_SLOT)) / PAD_TO) * PAD_TO;
+  const out = new Uint8Array(target).fill(0x20);
+  out.set(json);
+  return out;
+}
+
 export function sealChallenge(
   key: ResolvedKey,
   challengeId: string,
@@ -68,9 +81,7 @@ export function sealChallenge(
     p.codeLength,
     p.codeTag,
   ];
-  const sealed = xchacha20poly1305(key.sealKey, nonce, associatedData(key.id, challengeId)).encrypt(
-    utf8(JSON.stringify(packed)),
-  );
+  const sealed = seal(key.sealKey, nonce, associatedData(key.id, challengeId), padded(utf8(JSON.stringify(packed)), p.userId));
   return `${VERSION}.${key.id}.${toBase64url(concatBytes(nonce, sealed))}`;
 }
 
@@ -96,13 +107,10 @@ export function openChallenge(
   if (!key) return null;
   const body = fromBase64url(parts[2]!);
   if (!body || body.length < NONCE_BYTES + TAG_BYTES + 2) return null;
+  const plain = open(key.sealKey, body.subarray(0, NONCE_BYTES), associatedData(key.id, challengeId), body.subarray(NONCE_BYTES));
+  if (!plain) return null;
   let packed: Packed;
   try {
-    const plain = xchacha20poly1305(
-      key.sealKey,
-      body.subarray(0, NONCE_BYTES),
-      associatedData(key.id, challengeId),
-    ).decrypt(body.subarray(NONCE_BYTES));
     packed = JSON.parse(fromUtf8(plain)) as Packed;
   } catch {
     return null;

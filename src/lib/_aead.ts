@@ -1,0 +1,101 @@
+// XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03) from @noble/ciphers, with a native fast path.
+// Where node:crypto exists (Node, Bun, Deno), HChaCha20 derives the subkey in JS and the native
+// ChaCha20-Poly1305 (RFC 8439) does the bulk; the bytes are identical to the pure path, which every other
+// runtime (edge workers, browsers) uses. test/core/aead.test.ts checks both paths agree.
+import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+
+type NodeCrypto = typeof import('node:crypto');
+
+// process.getBuiltinModule (Node 20.16+, Bun, Deno) finds node:crypto without a static import, so bundlers
+// for edge runtimes never see one.
+// MAILBOX_CHALLENGE_PURE=1 forces the pure path (benchmarks, and checking it on Node).
+const native: NodeCrypto | undefined = (() => {
+  try {
+    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> } }).process;
+    if (p?.env?.MAILBOX_CHALLENGE_PURE === '1') return undefined;
+    const c = p?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+    return c?.getCiphers().includes('chacha20-poly1305') ? c : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+const TAG = 16;
+// "expand 32-byte k" as four little-endian words (RFC 8439 §2.3).
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+
+function words(bytes: Uint8Array): Uint32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
+}
+
+/** XChaCha20: HChaCha20(key, nonce[0..16]) is the ChaCha20 key; the nonce is 0^4 ‖ nonce[16..24]. */
+function subkeyAndIv(key: Uint8Array, nonce: Uint8Array): [Uint8Array, Uint8Array] {
+  const out = new Uint32Array(8);
+  hchacha(SIGMA, words(key), words(nonce.subarray(0, 16)), out);
+  const subkey = new Uint8Array(32);
+  const view = new DataView(subkey.buffer);
+  for (let i = 0; i < 8; i++) view.setUint32(i * 4, out[i]!, true);
+  const iv = new Uint8Array(12);
+  iv.set(nonce.subarray(16, 24), 4);
+  return [subkey, iv];
+}
+
+function sealNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) {
+  const [subkey, iv] = subkeyAndIv(key, nonce);
+  const cipher = c.createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
+  cipher.setAAD(aad, { plaintextLength: plain.length });
+  const head = cipher.update(plain);
+  const tail = cipher.final();
+  const out = new Uint8Array(plain.length + TAG);
+  out.set(head);
+  out.set(tail, head.length);
+  out.set(cipher.getAuthTag(), plain.length);
+  return out;
+}
+
+function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) {
+  if (sealed.length < TAG) return null;
+  const [subkey, iv] = subkeyAndIv(key, nonce);
+  const body = sealed.subarray(0, sealed.length - TAG);
+  try {
+    const decipher = c.createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
+    decipher.setAAD(aad, { plaintextLength: body.length });
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+    const head = decipher.update(body);
+    const tail = decipher.final(); // throws on a bad tag
+    const out = new Uint8Array(body.length);
+    out.set(head);
+    out.set(tail, head.length);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function openPure(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) {
+  try {
+    return xchacha20poly1305(key, nonce, aad).decrypt(sealed);
+  } catch {
+    return null;
+  }
+}
+
+const sealPure = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) =>
+  xchacha20poly1305(key, nonce, aad).encrypt(plain);
+
+/** Both implementations, for the equivalence tests. */
+export const implementations = {
+  pure: { seal: sealPure, open: openPure },
+  native: native && {
+    seal: (k: Uint8Array, n: Uint8Array, a: Uint8Array, p: Uint8Array) => sealNative(native, k, n, a, p),
+    open: (k: Uint8Array, n: Uint8Array, a: Uint8Array, s: Uint8Array) => openNative(native, k, n, a, s),
+  },
+};
+
+/** Encrypts and authenticates `plain` with `aad`; returns ciphertext ‖ 16-byte tag. */
+export const seal = implementations.native?.seal ?? sealPure;
+/** Returns the plaintext, or null for any failure (wrong key, nonce, aad, or tampered bytes). */
+export const open = implementations.native?.open ?? openPure;
