@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  type MessageOptions,
+  messageOptionsSchema,
+  type RenderedMessage,
+  renderChallengeMessage,
+} from './email/render.js';
 import { parseEmail } from './lib/_address.js';
 import {
   type ChallengeSpec,
@@ -9,7 +15,7 @@ import {
   sealDraft,
 } from './lib/_challenge.js';
 import type { CodeAlphabet } from './lib/_code.js';
-import type { JsonObject } from './lib/_json.js';
+import { type JsonObject, serializeMetadata } from './lib/_json.js';
 import { type MailboxKeys, resolveKeys } from './lib/_keys.js';
 import { randomBytes } from './lib/_random.js';
 import {
@@ -40,8 +46,11 @@ export interface CreateMailboxChallengeInput {
   codeLength?: number;
   /** `digits` (default) or Crockford `base32`. */
   codeAlphabet?: CodeAlphabet;
-  /** `false` or omitted: no message is rendered. */
-  message?: false;
+  /**
+   * The email carrying the code: rendered into the result as `message` (subject, HTML, text) when given.
+   * `false` or omitted: no message is rendered. See {@link MessageOptions}.
+   */
+  message?: false | MessageOptions;
 }
 
 /** Configuration shared by the pure functions. */
@@ -58,7 +67,8 @@ export interface CreatedMailboxChallenge extends MailboxChallenge {
   secret: string;
   /** The one-time code to deliver to the address. */
   code: string;
-  message?: { subject: string; html: string; text: string };
+  /** The email to send to `email`, when `input.message` was given: ready for any mail provider. */
+  message?: RenderedMessage;
 }
 
 export const createInputSchema = z
@@ -70,7 +80,9 @@ export const createInputSchema = z
     ttlSeconds: ttlField.optional(),
     codeLength: codeLengthField.optional(),
     codeAlphabet: codeAlphabetField.optional(),
-    message: z.literal(false).optional(),
+    // `false` means "no message", like omitting it. Not a union: a union would report `message` instead of
+    // the field that failed (`message.appName`).
+    message: z.preprocess((v) => (v === false ? undefined : v), messageOptionsSchema.optional()),
   })
   .strict();
 
@@ -80,7 +92,8 @@ export function toSpec(input: z.output<typeof createInputSchema>): ChallengeSpec
     email: parseEmail(input.email)!.address,
     purpose: input.purpose,
     userId: input.userId ?? null,
-    metadata: (input.metadata as JsonObject | null | undefined) ?? null,
+    // A copy, as verify returns one: the caller's object is never shared or kept.
+    metadata: input.metadata ? (JSON.parse(serializeMetadata(input.metadata)!) as JsonObject) : null,
     ttlSeconds: input.ttlSeconds ?? DEFAULTS.ttlSeconds,
     codeLength: input.codeLength ?? DEFAULTS.codeLength,
     codeAlphabet: input.codeAlphabet ?? DEFAULTS.codeAlphabet,
@@ -100,8 +113,11 @@ export function toSpec(input: z.output<typeof createInputSchema>): ChallengeSpec
  * @example
  * ```ts
  * const keys = parseKeys(process.env.MAILBOX_KEYS!);
- * const c = createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, { keys });
- * await mailer.send({ to: c.email, text: `Your code: ${c.code}` });
+ * const c = createMailboxChallenge(
+ *   { email: 'ada@example.com', purpose: 'login', message: { appName: 'Acme', acceptLanguage: req.headers['accept-language'] } },
+ *   { keys },
+ * );
+ * await mailer.send({ to: c.email, subject: c.message!.subject, html: c.message!.html, text: c.message!.text });
  * session.challenge = { challengeId: c.challengeId, secret: c.secret };
  * ```
  */
@@ -111,9 +127,20 @@ export function createMailboxChallenge(
 ): CreatedMailboxChallenge {
   const keys = resolveKeys(config?.keys);
   const now = readClock(config.now);
-  const spec = toSpec(parseInput(createInputSchema, input));
+  const parsed = parseInput(createInputSchema, input);
+  const spec = toSpec(parsed);
   const draft = draftChallenge(spec, keys.primary, now, randomBytes(drawSize(spec)));
   const p = draft.payload;
+  const message =
+    parsed.message &&
+    renderChallengeMessage({
+      purpose: p.purpose,
+      code: draft.code,
+      email: p.email,
+      challengeId: draft.challengeId,
+      ttlSeconds: spec.ttlSeconds,
+      options: parsed.message,
+    });
   return {
     challengeId: draft.challengeId,
     purpose: p.purpose,
@@ -124,5 +151,6 @@ export function createMailboxChallenge(
     code: draft.code,
     createdAt: p.createdAt,
     expiresAt: p.expiresAt,
+    ...(message && { message }),
   };
 }
