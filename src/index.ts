@@ -1,16 +1,33 @@
+export type { ChallengeStore, MailSender, OutgoingMail } from './adapters.js';
 export {
   type CreatedMailboxChallenge,
   type CreateMailboxChallengeInput,
   createMailboxChallenge,
   type MailboxChallengeConfig,
 } from './create.js';
+export type { CompiledTemplate } from './email/_template.js';
+export { type Locale, negotiateLocale, SUPPORTED_LOCALES } from './email/locale.js';
+export { type EmailChangeNoticeInput, renderEmailChangeNotice } from './email/notice.js';
+export type { MessageOptions, RenderedMessage } from './email/render.js';
 export {
   MailboxChallengeError,
   type MailboxChallengeErrorCode,
   type MailboxChallengeErrorDetails,
 } from './errors.js';
+export {
+  createMailboxFlow,
+  type IssuedChallenge,
+  type MailboxFlow,
+  type MailboxFlowOptions,
+  type ResendInput,
+  type StartInput,
+} from './flow/create-flow.js';
+export { guessRisk } from './flow/guess-risk.js';
+export { DEFAULT_POLICY, type MailboxPolicy, type WindowLimit } from './flow/policy.js';
 export { generateKey, type MailboxKey, type MailboxKeys, parseKeys } from './keys.js';
 export type { MailboxChallenge } from './lib/_challenge.js';
 export type { CodeAlphabet } from './lib/_code.js';
 export type { JsonObject, JsonValue } from './lib/_json.js';
+export { type ConsoleSenderOptions, consoleSender } from './senders/console.js';
+export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
 export { type Result, type VerifyInput, verifyMailboxChallenge } from './verify.js';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { DEFAULTS } from '../lib/_challenge.js';
+import type { CodeAlphabet } from '../lib/_code.js';
+import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';
+
+/** A fixed window: at most `max` events per `windowSeconds`, windows aligned to the Unix epoch. */
+export interface WindowLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+/** The rules {@link createMailboxFlow} enforces. Every field is optional on input; see the defaults. */
+export interface MailboxPolicy {
+  /** Code lifetime. Default 600 s (NIST SP 800-63B §3.1.3.2, OWASP ASVS 6.5.5). At most 86,400. */
+  ttlSeconds: number;
+  /** Digits (6-10) or base32 characters per code. Default 6. */
+  codeLength: number;
+  /** `digits` (default) or Crockford `base32`. */
+  codeAlphabet: CodeAlphabet;
+  /** Wrong codes one challenge accepts before ATTEMPTS_EXCEEDED. Default 5. */
+  maxAttempts: number;
+  /**
+   * Wrong codes one address accepts across all its challenges per window, then ATTEMPTS_EXCEEDED with
+   * `retryAfterSeconds`. A new challenge never resets it. Default 20 per 86,400 s.
+   */
+  addressFailures: WindowLimit;
+  /**
+   * Emails one mailbox (address without +tag) may receive, each limit on its own; exceeding any is
+   * RATE_LIMITED with `retryAfterSeconds` and sends nothing. Default 3 per 60 s and 10 per 3,600 s.
+   */
+  sendLimits: readonly WindowLimit[];
+  /** Milliseconds a store call may take before the flow gives up with STORE_UNAVAILABLE. Default 2,000. */
+  storeTimeoutMs: number;
+}
+
+export const DEFAULT_POLICY = {
+  ttlSeconds: DEFAULTS.ttlSeconds,
+  codeLength: DEFAULTS.codeLength,
+  codeAlphabet: DEFAULTS.codeAlphabet,
+  maxAttempts: 5,
+  addressFailures: { max: 20, windowSeconds: 86_400 },
+  sendLimits: [
+    { max: 3, windowSeconds: 60 },
+    { max: 10, windowSeconds: 3_600 },
+  ],
+  storeTimeoutMs: 2_000,
+} as const satisfies MailboxPolicy;
+
+const positiveInt = z.number().int().positive();
+const windowLimit = z.object({ max: positiveInt, windowSeconds: positiveInt.max(31_536_000) }).strict();
+
+const policySchema = z
+  .object({
+    ttlSeconds: ttlField,
+    codeLength: codeLengthField,
+    codeAlphabet: codeAlphabetField,
+    maxAttempts: positiveInt.max(100),
+    addressFailures: windowLimit,
+    sendLimits: z.array(windowLimit).max(8),
+    storeTimeoutMs: positiveInt.max(60_000),
+  })
+  .partial()
+  .strict();
+
+/** Merges a partial policy over the defaults; throws INVALID_INPUT (`policy.*` fields) for bad values. */
+export function resolvePolicy(policy: Partial<MailboxPolicy> = {}): MailboxPolicy {
+  const parsed = parseInput(policySchema, policy, 'policy');
+  const fields = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
+  return Object.freeze({ ...DEFAULT_POLICY, ...fields }) as MailboxPolicy;
+}

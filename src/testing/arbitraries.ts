@@ -1,0 +1,62 @@
+// fast-check arbitraries for valid inputs. fast-check is an optional peer: pass your own `fc` so this
+// entry loads without it.
+import type * as FastCheck from 'fast-check';
+import type { JsonObject } from '../lib/_json.js';
+
+// Only what is used, so both `import fc from 'fast-check'` and `import * as fc` type-check.
+type Fc = Pick<
+  typeof FastCheck,
+  'string' | 'constantFrom' | 'array' | 'tuple' | 'dictionary' | 'oneof' | 'integer' | 'boolean' | 'constant'
+>;
+
+/** Arbitraries for inputs the library accepts. */
+export interface MailboxArbitraries {
+  /** Addresses `parseEmail` accepts (ASCII dot-atom local part, LDH domain, alphabetic TLD). */
+  email: FastCheck.Arbitrary<string>;
+  /** Purposes such as `login` or `email-change`. */
+  purpose: FastCheck.Arbitrary<string>;
+  /** Printable user ids, 1-128 characters. */
+  userId: FastCheck.Arbitrary<string>;
+  /** Small JSON objects within the metadata cap. */
+  metadata: FastCheck.Arbitrary<JsonObject>;
+}
+
+/**
+ * Builds arbitraries with the caller's fast-check.
+ *
+ * @example
+ * ```ts
+ * import fc from 'fast-check';
+ * import { mailboxArbitraries } from 'mailbox-challenge/testing';
+ * const arb = mailboxArbitraries(fc);
+ * fc.assert(fc.property(arb.email, arb.purpose, (email, purpose) => { ... }));
+ * ```
+ */
+export function mailboxArbitraries(fc: Fc): MailboxArbitraries {
+  const chars = (set: string, min: number, max: number) =>
+    fc.string({ unit: fc.constantFrom(...set), minLength: min, maxLength: max });
+  const atom = chars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+'-", 1, 12);
+  const local = fc.array(atom, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+  const alnum = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const label = fc
+    .tuple(chars(alnum, 1, 1), chars(`${alnum}-`, 0, 10), chars(alnum, 1, 1))
+    .map(([a, mid, b]) => a + mid + b);
+  const tld = chars('abcdefghijklmnopqrstuvwxyz', 2, 6);
+  const domain = fc
+    .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), tld)
+    .map(([ls, t]) => [...ls, t].join('.'));
+  const json: FastCheck.Arbitrary<JsonObject> = fc.dictionary(
+    fc.string({ maxLength: 8 }),
+    fc.oneof(fc.string({ maxLength: 16 }), fc.integer(), fc.boolean(), fc.constant(null)),
+    { maxKeys: 6 },
+  );
+  return {
+    email: fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
+    purpose: fc.oneof(
+      fc.constantFrom('signup', 'login', 'email-change'),
+      fc.tuple(chars(alnum, 1, 1), chars(`${alnum}_-`, 0, 31)).map(([a, b]) => a + b),
+    ),
+    userId: fc.string({ minLength: 1, maxLength: 128 }).filter((s) => /^[^\p{Cc}\u2028\u2029]+$/u.test(s)),
+    metadata: json,
+  };
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { guessRisk } from '../../src/index.js';
+import { EMAIL, must, setup, wrong } from './_setup.js';
+
+const DAY = 86_400_000;
+
+describe('address failure budget', () => {
+  it('a new challenge does not reset it: after 20 failures in a day every challenge answers ATTEMPTS_EXCEEDED', async () => {
+    const { flow, outbox, clock } = setup();
+    clock.set(Date.UTC(2026, 0, 1, 6)); // 18 h before the day window ends
+    let failures = 0;
+    let challenges = 0;
+    while (failures < 20) {
+      clock.advance(20 * 60_000); // stay under the send limits
+      const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+      challenges++;
+      const code = outbox.lastCode(EMAIL);
+      for (let i = 0; i < 5 && failures < 20; i++) {
+        const r = await flow.verify({ ...s, code: wrong(code) });
+        expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_CODE' } });
+        failures++;
+      }
+    }
+    expect(challenges).toBe(4);
+    // A fresh start is refused before any email goes out, and an earlier challenge is locked too.
+    const fresh = await flow.start({ email: EMAIL, purpose: 'signup' });
+    expect(fresh).toMatchObject({ ok: false, error: { code: 'ATTEMPTS_EXCEEDED' } });
+    if (!fresh.ok) expect(fresh.error.retryAfterSeconds).toBeGreaterThan(0);
+    expect(outbox.messages).toHaveLength(4);
+    // Another address is unaffected.
+    const other = must(await flow.start({ email: 'grace@example.com', purpose: 'login' }));
+    expect((await flow.verify({ ...other, code: outbox.lastCode('grace@example.com') })).ok).toBe(true);
+    // When the window passes, the address may try again.
+    clock.set(Date.UTC(2026, 0, 2, 0, 0, 1));
+    const next = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    expect((await flow.verify({ ...next, code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+  });
+
+  it('a challenge started before the budget ran out is locked by it, with retryAfterSeconds to the window end', async () => {
+    const { flow, outbox, clock } = setup({ policy: { maxAttempts: 100 } });
+    clock.set(Date.UTC(2026, 0, 1, 23, 0, 0));
+    const victim = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    const code = outbox.lastCode(EMAIL);
+    for (let i = 0; i < 20; i++) await flow.verify({ ...victim, code: wrong(code) });
+    const r = await flow.verify({ ...victim, code });
+    expect(r).toMatchObject({ ok: false, error: { code: 'ATTEMPTS_EXCEEDED', retryAfterSeconds: 3600 } });
+  });
+
+  it('right codes do not consume the budget', async () => {
+    const { flow, outbox, clock } = setup();
+    for (let i = 0; i < 30; i++) {
+      clock.advance(20 * 60_000);
+      const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+      expect((await flow.verify({ ...s, code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+    }
+  });
+});
+
+describe('resend', () => {
+  it('old secret + old code is CHALLENGE_SUPERSEDED; the new code works; the old secret cannot resend again', async () => {
+    const { flow, outbox } = setup();
+    const first = must(
+      await flow.start({ email: EMAIL, purpose: 'login', userId: 'u1', metadata: { next: '/a' } }),
+    );
+    const oldCode = outbox.lastCode(EMAIL);
+    const second = must(await flow.resend({ challengeId: first.challengeId, secret: first.secret }));
+    const newCode = outbox.lastCode(EMAIL);
+    expect(second.challengeId).not.toBe(first.challengeId);
+    expect(outbox.messages).toHaveLength(2);
+    expect(await flow.verify({ ...first, code: oldCode })).toMatchObject({
+      ok: false,
+      error: { code: 'CHALLENGE_SUPERSEDED' },
+    });
+    expect(await flow.resend(first)).toMatchObject({ ok: false, error: { code: 'CHALLENGE_SUPERSEDED' } });
+    const ok = must(await flow.verify({ ...second, code: newCode }));
+    expect(ok.challenge).toMatchObject({ email: EMAIL, userId: 'u1', metadata: { next: '/a' } });
+  });
+
+  it('a new start also supersedes older codes for the same address and purpose, across the day boundary', async () => {
+    const { flow, outbox, clock } = setup();
+    clock.set(Date.UTC(2026, 0, 1, 23, 58));
+    const first = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    const oldCode = outbox.lastCode(EMAIL);
+    clock.set(Date.UTC(2026, 0, 2, 0, 1)); // next generation bucket
+    const second = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    expect(await flow.verify({ ...first, code: oldCode })).toMatchObject({
+      ok: false,
+      error: { code: 'CHALLENGE_SUPERSEDED' },
+    });
+    expect((await flow.verify({ ...second, code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+  });
+
+  it('resend keeps the send limits, works after expiry, not after use, and not after a day', async () => {
+    const { flow, outbox, clock } = setup();
+    const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    clock.advance(11 * 60_000);
+    expect(await flow.verify({ ...s, code: outbox.lastCode(EMAIL) })).toMatchObject({
+      ok: false,
+      error: { code: 'CHALLENGE_EXPIRED' },
+    });
+    const r = must(await flow.resend(s));
+    const used = must(await flow.verify({ ...r, code: outbox.lastCode(EMAIL) }));
+    expect(used.challenge.email).toBe(EMAIL);
+    expect(await flow.resend(r)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+    clock.advance(20 * 60_000);
+    const late = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    clock.advance(DAY);
+    expect(await flow.resend(late)).toMatchObject({ ok: false, error: { code: 'CHALLENGE_EXPIRED' } });
+  });
+
+  it('resends are rate limited like starts', async () => {
+    const { flow, outbox } = setup();
+    let s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    s = must(await flow.resend(s));
+    s = must(await flow.resend(s));
+    expect(await flow.resend(s)).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(outbox.messages).toHaveLength(3);
+  });
+});
+
+describe('guessRisk', () => {
+  it('matches the documented figures', () => {
+    expect(guessRisk()).toBeCloseTo(7300 / 1e6, 12);
+    expect(guessRisk({ codeLength: 8 })).toBeCloseTo(7300 / 1e8, 14);
+    // Auth0-like: 10 failures an hour, no daily cap → 87,600 guesses a year, about 8.8% at 6 digits.
+    expect(guessRisk({ addressFailures: { max: 10, windowSeconds: 3600 }, maxAttempts: 10 })).toBeCloseTo(
+      0.0876,
+      6,
+    );
+    // The send limits bound it too: 1 email a day × 5 attempts = 1,825 guesses a year.
+    expect(guessRisk({ sendLimits: [{ max: 1, windowSeconds: 86_400 }] })).toBeCloseTo(1825 / 1e6, 12);
+    expect(guessRisk({ codeAlphabet: 'base32', codeLength: 6 })).toBeCloseTo(7300 / 32 ** 6, 14);
+  });
+
+  it('a simulated attacker over a year never exceeds the budget, and the evaluated guesses equal guessRisk × N', async () => {
+    const { flow, outbox, clock } = setup();
+    clock.set(Date.UTC(2026, 0, 1));
+    const end = Date.UTC(2027, 0, 1);
+    let evaluated = 0;
+    let perDay = new Map<number, number>();
+    let wins = 0;
+    while (clock.now() < end) {
+      const started = await flow.start({ email: EMAIL, purpose: 'login' });
+      if (!started.ok) {
+        // Locked or rate limited: wait as told (at least a minute), as a patient attacker would.
+        clock.advance(Math.max(60, started.error.retryAfterSeconds ?? 60) * 1000);
+        continue;
+      }
+      const code = outbox.lastCode(EMAIL);
+      for (let i = 0; i < 10; i++) {
+        const r = await flow.verify({ ...started, code: wrong(code) });
+        if (r.ok) wins++;
+        if (!r.ok && r.error.code === 'INVALID_CODE') {
+          evaluated++;
+          const day = Math.floor(clock.now() / 86_400_000);
+          perDay.set(day, (perDay.get(day) ?? 0) + 1);
+        }
+      }
+      clock.advance(60_000);
+    }
+    expect(wins).toBe(0);
+    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(20);
+    expect(evaluated).toBe(Math.round(guessRisk() * 1e6));
+    perDay = new Map();
+  });
+});

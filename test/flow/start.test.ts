@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import type { ChallengeStore } from '../../src/index.js';
+import { EMAIL, must, setup, wrong } from './_setup.js';
+
+describe('flow.start', () => {
+  it('sends one email with the code, headers and locale, and returns only challengeId, secret, expiresAt', async () => {
+    const { flow, outbox, clock } = setup();
+    const r = must(
+      await flow.start({ email: ` ${EMAIL} `, purpose: 'signup', acceptLanguage: 'de-CH,de;q=0.9' }),
+    );
+    expect(Object.keys(r).sort()).toEqual(['challengeId', 'expiresAt', 'ok', 'secret']);
+    expect(r.expiresAt).toBe(clock.now() + 600_000);
+    expect(outbox.messages).toHaveLength(1);
+    const mail = outbox.messages[0]!;
+    expect(mail).toMatchObject({ to: EMAIL, purpose: 'signup', locale: 'de', challengeId: r.challengeId });
+    expect(mail.headers).toMatchObject({
+      'Auto-Submitted': 'auto-generated',
+      'X-Entity-Ref-ID': r.challengeId,
+    });
+    expect(mail.text).toContain(outbox.lastCode(EMAIL));
+    expect(mail.subject).toContain('Acme');
+  });
+
+  it('does not reveal whether the host knows the address: same fields, same secret length', async () => {
+    const { flow } = setup();
+    const known = must(
+      await flow.start({
+        email: 'known@example.com',
+        purpose: 'login',
+        userId: '3f1c9a52-8b7e-4c1d-9a0f-2b6d7e8f9a01',
+      }),
+    );
+    const unknown = must(await flow.start({ email: 'other@example.com', purpose: 'login' }));
+    expect(Object.keys(known).sort()).toEqual(Object.keys(unknown).sort());
+    expect(known.secret.length).toBe(unknown.secret.length);
+    expect(known.challengeId.length).toBe(unknown.challengeId.length);
+  });
+
+  it('invalid input is INVALID_INPUT with fields: nothing counted, nothing sent', async () => {
+    const { flow, outbox, store } = setup();
+    const bad = [
+      [{ email: 'a＠example.com', purpose: 'login' }, ['email']],
+      [{ email: 'a@example.com,b@example.com', purpose: 'login' }, ['email']],
+      [{ email: ['a@example.com'], purpose: 'login' }, ['email']],
+      [{ email: 'a@example.com', purpose: 'Log In' }, ['purpose']],
+      [{ email: 'a@example.com', purpose: 'login', metadata: { big: 'x'.repeat(2000) } }, ['metadata']],
+      [{ email: 'a@example.com', purpose: 'login', ttlSeconds: 5 }, ['ttlSeconds']],
+    ] as const;
+    for (const [input, fields] of bad) {
+      const r = await flow.start(input as never);
+      expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', fields } });
+    }
+    expect(outbox.messages).toHaveLength(0);
+    expect((store as { size?: number }).size).toBe(0);
+  });
+
+  it('the 4th start within a minute is RATE_LIMITED with retryAfterSeconds and sends nothing', async () => {
+    const { flow, outbox, clock } = setup();
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 15)); // 45 s before the minute window ends
+    for (let i = 0; i < 3; i++) must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    const r = await flow.start({ email: EMAIL, purpose: 'login' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterSeconds: 45 } });
+    expect(outbox.messages).toHaveLength(3);
+    // plus-tags and case do not dodge the per-mailbox limit
+    const tagged = await flow.start({ email: 'ada+x@EXAMPLE.com', purpose: 'signup' });
+    expect(tagged).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    clock.advance(45_000);
+    must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    expect(outbox.messages).toHaveLength(4);
+  });
+
+  it('10 sends per hour: the hour limit holds across minute windows', async () => {
+    const { flow, clock } = setup();
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const codes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await flow.start({ email: EMAIL, purpose: 'login' });
+      codes.push(r.ok ? 'OK' : r.error.code);
+      clock.advance(61_000);
+    }
+    expect(codes).toEqual([...Array(10).fill('OK'), 'RATE_LIMITED', 'RATE_LIMITED']);
+  });
+
+  it('a store that throws: STORE_UNAVAILABLE and nothing is sent', async () => {
+    const broken: ChallengeStore = {
+      increment: async () => {
+        throw new Error('connection refused');
+      },
+      get: async () => {
+        throw new Error('connection refused');
+      },
+      setIfAbsent: async () => {
+        throw new Error('connection refused');
+      },
+    };
+    const { flow, outbox } = setup({ store: broken });
+    const r = await flow.start({ email: EMAIL, purpose: 'login' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(outbox.messages).toHaveLength(0);
+  });
+
+  it('a sender that throws: SEND_FAILED, and no secret exists to verify the emailed code with', async () => {
+    const sent: string[] = [];
+    const { flow } = setup({
+      sender: {
+        async send(mail) {
+          sent.push(mail.text);
+          throw new Error('SMTP 421');
+        },
+      },
+    });
+    const r = await flow.start({ email: EMAIL, purpose: 'login' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('SEND_FAILED');
+    expect(r.error.cause).toBeInstanceOf(Error);
+    expect(Object.keys(r)).toEqual(['ok', 'error']);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a failed send does not supersede the previous, working code', async () => {
+    let failing = false;
+    const { flow, outbox } = setup();
+    const base = setup({
+      sender: {
+        async send(mail) {
+          if (failing) throw new Error('down');
+          await outbox.send(mail);
+        },
+      },
+    });
+    const first = must(await base.flow.start({ email: EMAIL, purpose: 'login' }));
+    const code = outbox.lastCode(EMAIL);
+    failing = true;
+    expect((await base.flow.start({ email: EMAIL, purpose: 'login' })).ok).toBe(false);
+    expect((await base.flow.verify({ ...first, code })).ok).toBe(true);
+    void flow;
+  });
+
+  it('rejects bad configuration at start-up', async () => {
+    const { createMailboxFlow } = await import('../../src/index.js');
+    const { keys } = await import('./_setup.js');
+    const sender = { send: async () => {} };
+    expect(() => createMailboxFlow({ keys, sender, appName: 'Acme\r\nBcc: x@evil.com' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+    expect(() => createMailboxFlow({ keys: [], sender, appName: 'Acme' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', fields: ['keys'] }),
+    );
+    expect(() => createMailboxFlow({ keys, sender, appName: 'Acme', policy: { maxAttempts: 0 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', fields: ['maxAttempts'] }),
+    );
+    expect(() => createMailboxFlow({ keys, sender, appName: 'Acme', headers: { 'X-A': 'b\nc' } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+    expect(() => createMailboxFlow({ keys, sender: {} as never, appName: 'Acme' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', fields: ['sender'] }),
+    );
+  });
+
+  it('a wrong code still cannot pass after a start for another purpose', async () => {
+    const { flow, outbox } = setup();
+    const login = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    const loginCode = outbox.lastCode(EMAIL);
+    must(await flow.start({ email: EMAIL, purpose: 'signup' }));
+    // another purpose does not supersede this one
+    expect((await flow.verify({ ...login, code: wrong(loginCode) })).ok).toBe(false);
+    expect((await flow.verify({ ...login, code: loginCode })).ok).toBe(true);
+  });
+});
