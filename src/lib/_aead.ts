@@ -11,7 +11,11 @@ type NodeCrypto = typeof import('node:crypto');
 // MAILBOX_CHALLENGE_PURE=1 forces the pure path (benchmarks, and checking it on Node).
 const native: NodeCrypto | undefined = (() => {
   try {
-    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> } }).process;
+    const p = (
+      globalThis as {
+        process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> };
+      }
+    ).process;
     if (p?.env?.MAILBOX_CHALLENGE_PURE === '1') return undefined;
     const c = p?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
     return c?.getCiphers().includes('chacha20-poly1305') ? c : undefined;

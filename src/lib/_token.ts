@@ -57,7 +57,8 @@ const USER_ID_SLOT = 40;
 const PAD_TO = 32;
 function padded(json: Uint8Array, userId: string | null): Uint8Array {
   const userIdBytes = userId === null ? 4 : utf8(JSON.stringify(userId)).length;
-  const target = Math.ceil((json.length - userIdBytes + Math.max(userIdBytes, USER_ID_SLOT)) / PAD_TO) * PAD_TO;
+  const target =
+    Math.ceil((json.length - userIdBytes + Math.max(userIdBytes, USER_ID_SLOT)) / PAD_TO) * PAD_TO;
   const out = new Uint8Array(target).fill(0x20);
   out.set(json);
   return out;
@@ -81,7 +82,12 @@ export function sealChallenge(
     p.codeLength,
     p.codeTag,
   ];
-  const sealed = seal(key.sealKey, nonce, associatedData(key.id, challengeId), padded(utf8(JSON.stringify(packed)), p.userId));
+  const sealed = seal(
+    key.sealKey,
+    nonce,
+    associatedData(key.id, challengeId),
+    padded(utf8(JSON.stringify(packed)), p.userId),
+  );
   return `${VERSION}.${key.id}.${toBase64url(concatBytes(nonce, sealed))}`;
 }
 
@@ -107,7 +113,12 @@ export function openChallenge(
   if (!key) return null;
   const body = fromBase64url(parts[2]!);
   if (!body || body.length < NONCE_BYTES + TAG_BYTES + 2) return null;
-  const plain = open(key.sealKey, body.subarray(0, NONCE_BYTES), associatedData(key.id, challengeId), body.subarray(NONCE_BYTES));
+  const plain = open(
+    key.sealKey,
+    body.subarray(0, NONCE_BYTES),
+    associatedData(key.id, challengeId),
+    body.subarray(NONCE_BYTES),
+  );
   if (!plain) return null;
   let packed: Packed;
   try {

@@ -340,7 +340,8 @@ describe('any value of any type for any field: { ok: false }, never a throw (fas
         fc.pre(v !== undefined && !matches(v));
         const r = safeVerify({ ...good, [field]: v });
         // null as the expected userId means "expect none": a mismatch here, not a type error.
-        if (typeof v === 'string' || (field === 'userId' && v === null)) expectFailure(r, 'CHALLENGE_MISMATCH', [field]);
+        if (typeof v === 'string' || (field === 'userId' && v === null))
+          expectFailure(r, 'CHALLENGE_MISMATCH', [field]);
         else expectFailure(r, 'INVALID_INPUT', [field]);
       }),
       opts,
