@@ -7,10 +7,26 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export const utf8 = (text: string): Uint8Array => encoder.encode(text);
+// The strings here are short and almost always ASCII; a JS loop beats a TextEncoder/TextDecoder call for
+// them several times over (the call itself dominates), so ASCII takes the loop and the rest the codec.
+
+/** UTF-8 encode. */
+export function utf8(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(text);
+    out[i] = c;
+  }
+  return out;
+}
 
 /** Strict UTF-8 decode; throws on invalid sequences. */
-export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
+export function fromUtf8(bytes: Uint8Array): string {
+  if (bytes.length > 1024) return decoder.decode(bytes);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return decoder.decode(bytes);
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
 
 /** base64url without padding (RFC 4648 §5). */
 export function toBase64url(bytes: Uint8Array): string {

@@ -1,7 +1,7 @@
 // The pieces createMailboxChallenge, verifyMailboxChallenge and the flow share.
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
-import { equalBytes, toBase64url, utf8 } from './_bytes.js';
+import { equalBytes, fromBase64url, toBase64url } from './_bytes.js';
 import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from './_code.js';
 import type { JsonObject } from './_json.js';
 import type { ResolvedKey, ResolvedKeys } from './_keys.js';
@@ -10,6 +10,7 @@ import {
   CHALLENGE_ID_BYTES,
   type ChallengePayload,
   codeTag,
+  codeTagBytes,
   NONCE_BYTES,
   type OpenedChallenge,
   openChallenge,
@@ -135,13 +136,12 @@ export function inspect(input: unknown, keys: ResolvedKeys, now: number): Inspec
   const opened = openChallenge(keys, challengeId, secret);
   if (!opened) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
   const p = opened.payload;
-  const badTypes = Object.entries({ code, purpose, email, userId })
-    .filter(([name, v]) => {
-      if (name === 'code') return typeof v !== 'string';
-      if (name === 'userId' && v === null) return false; // expect "no userId"
-      return v !== undefined && typeof v !== 'string';
-    })
-    .map(([name]) => name);
+  const optionalText = (v: unknown) => v === undefined || typeof v === 'string';
+  const badTypes: string[] = [];
+  if (typeof code !== 'string') badTypes.push('code');
+  if (!optionalText(purpose)) badTypes.push('purpose');
+  if (!optionalText(email)) badTypes.push('email');
+  if (!optionalText(userId) && userId !== null) badTypes.push('userId'); // null: expect no userId
   if (badTypes.length) return fail(invalidInput(badTypes));
   if (now >= p.expiresAt) return fail(new MailboxChallengeError('CHALLENGE_EXPIRED'));
   const mismatched: string[] = [];
@@ -170,6 +170,6 @@ export function inspect(input: unknown, keys: ResolvedKeys, now: number): Inspec
 
 /** Constant-time comparison of the typed code's keyed tag with the sealed one. */
 export function codeMatches(i: Extract<Inspected, { ok: true }>): boolean {
-  const expected = utf8(i.opened.payload.codeTag);
-  return equalBytes(utf8(codeTag(i.opened.key, i.challengeId, i.code)), expected);
+  const expected = fromBase64url(i.opened.payload.codeTag);
+  return expected !== null && equalBytes(codeTagBytes(i.opened.key, i.challengeId, i.code), expected);
 }

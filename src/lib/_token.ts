@@ -30,9 +30,11 @@ export interface ChallengePayload {
 }
 
 /** HMAC-SHA256(codeKey, challengeId ‖ 0x00 ‖ code), truncated to 128 bits. */
-export function codeTag(key: ResolvedKey, challengeId: string, code: string): string {
-  return toBase64url(mac(key.codeMac, utf8(`${challengeId}\0${code}`)).subarray(0, CODE_TAG_BYTES));
-}
+export const codeTagBytes = (key: ResolvedKey, challengeId: string, code: string): Uint8Array =>
+  mac(key.codeMac, utf8(`${challengeId}\0${code}`)).subarray(0, CODE_TAG_BYTES);
+
+export const codeTag = (key: ResolvedKey, challengeId: string, code: string): string =>
+  toBase64url(codeTagBytes(key, challengeId, code));
 
 const associatedData = (keyId: string, challengeId: string) => utf8(`${VERSION}.${keyId}.${challengeId}`);
 
@@ -107,11 +109,11 @@ export function openChallenge(
 ): OpenedChallenge | null {
   if (typeof challengeId !== 'string' || !CHALLENGE_ID.test(challengeId)) return null;
   if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) return null;
-  const parts = secret.split('.');
-  if (parts.length !== 3 || parts[0] !== VERSION) return null;
-  const key = keys.byId.get(parts[1]!);
+  const dot = secret.indexOf('.', VERSION.length + 1);
+  if (!secret.startsWith(`${VERSION}.`) || dot < 0) return null;
+  const key = keys.byId.get(secret.slice(VERSION.length + 1, dot));
   if (!key) return null;
-  const body = fromBase64url(parts[2]!);
+  const body = fromBase64url(secret.slice(dot + 1)); // a further '.' is not base64url: rejected here
   if (!body || body.length < NONCE_BYTES + TAG_BYTES + 2) return null;
   const plain = open(
     key.sealKey,
