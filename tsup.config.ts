@@ -2,6 +2,9 @@ import { defineConfig } from 'tsup';
 
 const entry = {
   index: 'src/index.ts',
+  redis: 'src/stores/redis.ts',
+  postgres: 'src/stores/postgres.ts',
+  nodemailer: 'src/senders/nodemailer.ts',
   testing: 'src/testing/index.ts',
   templates: 'src/templates/index.ts',
 };
@@ -26,6 +29,8 @@ export default defineConfig([
     // @noble/* 2.x ships ESM only: bundle it into the CJS build so `require()` works
     // even where require(esm) is unavailable or disabled.
     noExternal: [/^@noble\//],
+    // Shared chunks, so every entry sees the same MailboxChallengeError class (instanceof across entries).
+    splitting: true,
     treeshake: true,
   },
   {

@@ -1,0 +1,76 @@
+// The published shape: every documented entry loads in ESM and CJS, CJS works without require(esm),
+// and light entries import nothing heavy.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const subpaths = Object.keys(pkg.exports).filter((p) => p !== './package.json');
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+
+describe('package', () => {
+  it('documents exactly the subpaths it exports', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const documented = [...readme.matchAll(/`(mailbox-challenge(?:\/[a-z]+)?)`/g)].map((m) => m[1]);
+    const exported = subpaths.map((p) =>
+      p === '.' ? 'mailbox-challenge' : `mailbox-challenge/${p.slice(2)}`,
+    );
+    expect(new Set(documented)).toEqual(new Set(exported));
+  });
+
+  it.each(subpaths)('%s loads as ESM and as CJS (without require(esm)), with types', (subpath) => {
+    const spec = subpath === '.' ? 'mailbox-challenge' : `mailbox-challenge/${subpath.slice(2)}`;
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      `import * as m from '${spec}'; console.log(Object.keys(m).sort().join())`,
+    ]);
+    // --no-experimental-require-module: @noble/* is ESM-only, so the CJS build must carry it bundled.
+    const cjs = node([
+      '--no-experimental-require-module',
+      '-e',
+      `console.log(Object.keys(require('${spec}')).sort().join())`,
+    ]);
+    expect(esm.trim().length).toBeGreaterThan(0);
+    expect(cjs.trim()).toBe(esm.trim());
+    const target = pkg.exports[subpath];
+    for (const file of [
+      target.import.types,
+      target.require.types,
+      target.import.default,
+      target.require.default,
+    ]) {
+      expect(readdirSync(join(root, 'dist'))).toContain(file.replace('./dist/', ''));
+    }
+  });
+
+  it('the core ESM entry imports only @noble/* and zod', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      const code = readFileSync(join(root, 'dist', file), 'utf8');
+      for (const m of code.matchAll(
+        /(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+      )) {
+        const spec = m[1] ?? m[2]!;
+        if (spec.startsWith('./')) {
+          const next = spec.slice(2);
+          if (!seen.has(next)) {
+            seen.add(next);
+            visit(next);
+          }
+        } else seen.add(`pkg:${spec}`);
+      }
+    };
+    visit('index.js');
+    const packages = [...seen].filter((s) => s.startsWith('pkg:')).map((s) => s.slice(4));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const p of packages) expect(p).toMatch(/^(@noble\/(hashes|ciphers)\/[a-z0-9_.]+\.js|zod)$/);
+  });
+
+  it('the CLI runs from the build', () => {
+    const out = node([join(root, 'dist/cli.js'), 'keygen', 'ci-check']);
+    expect(out.trim()).toMatch(/^ci-check:[A-Za-z0-9_-]{43}$/);
+  });
+});
