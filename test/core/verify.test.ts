@@ -88,7 +88,8 @@ describe('round trip', () => {
             createdAt: now,
             expiresAt: now + ttlMs,
           };
-          expect(c).toMatchObject({ ...expected, metadata: input.metadata ?? null });
+          // create returns the same JSON copy of the metadata that verify does (so -0 comes back as 0).
+          expect(c).toMatchObject(expected);
           expect(c.code).toHaveLength(input.codeLength ?? 6);
 
           const later = { keys, now: clockAt(now + (elapsed % ttlMs)) };
@@ -136,6 +137,15 @@ describe('round trip', () => {
     expect(Object.hasOwn(metadata, '__proto__')).toBe(true);
     expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('create returns its own copy of the metadata, like verify: later changes to the input do not leak in', () => {
+    const metadata = { next: '/settings', n: -0 };
+    const c = createMailboxChallenge({ email: 'ada@example.com', purpose: 'login', metadata }, at(T0));
+    metadata.next = '/evil';
+    expect(c.metadata).toEqual({ next: '/settings', n: 0 });
+    expect(c.metadata).not.toBe(metadata);
+    expect(Object.is(c.metadata?.n, 0)).toBe(true);
   });
 
   it('a wrong code is INVALID_CODE', () => {
