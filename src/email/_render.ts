@@ -125,6 +125,23 @@ export function minutesText(locale: Locale, minutes: number): string {
   return text;
 }
 
+/** The values both layouts share: name, brand, footer and language. */
+export function sharedValues(
+  locale: Locale,
+  options: { appName: string; brand?: { logoUrl?: string; primaryColor?: string }; supportText?: string },
+) {
+  const brandColor = options.brand?.primaryColor ?? DEFAULT_BRAND_COLOR;
+  return {
+    appName: options.appName,
+    logoUrl: options.brand?.logoUrl,
+    brandColor,
+    brandTextColor: textColorOn(brandColor),
+    supportText: options.supportText,
+    lang: locale,
+    dir: localeDir(locale),
+  };
+}
+
 /** The expiry stated in whole minutes, never rounded up (a person should not expect more time than there is). */
 export const ttlMinutes = (ttlSeconds: number): number => Math.max(1, Math.floor(ttlSeconds / 60));
 

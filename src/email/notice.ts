@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseEmail } from '../lib/_address.js';
 import { emailField, parseInput } from '../lib/_schema.js';
-import { DEFAULT_BRAND_COLOR, fill, localeDir, preparedNotice, textColorOn } from './_render.js';
+import { fill, preparedNotice, sharedValues } from './_render.js';
 import { negotiateLocale } from './locale.js';
 import {
   acceptLanguageField,
@@ -59,20 +59,13 @@ const noticeInputSchema = z
 export function renderEmailChangeNotice(input: EmailChangeNoticeInput): RenderedMessage {
   const options = parseInput(noticeInputSchema, input);
   const locale = negotiateLocale(options.locale, options.acceptLanguage);
-  const brandColor = options.brand?.primaryColor ?? DEFAULT_BRAND_COLOR;
   return fill(
     locale,
     preparedNotice(locale),
     {
-      appName: options.appName,
+      ...sharedValues(locale, options),
       email: parseEmail(options.email)!.address,
       newEmail: parseEmail(options.newEmail)!.address,
-      logoUrl: options.brand?.logoUrl,
-      brandColor,
-      brandTextColor: textColorOn(brandColor),
-      supportText: options.supportText,
-      lang: locale,
-      dir: localeDir(locale),
     },
     false,
   );

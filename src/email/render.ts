@@ -1,14 +1,6 @@
 // The email that carries a code: options, their validation, and the per-call render.
 import { z } from 'zod';
-import {
-  DEFAULT_BRAND_COLOR,
-  fill,
-  localeDir,
-  minutesText,
-  preparedCode,
-  textColorOn,
-  ttlMinutes,
-} from './_render.js';
+import { fill, minutesText, preparedCode, sharedValues, ttlMinutes } from './_render.js';
 import { codeKindOf } from './_strings.js';
 import { type CompiledTemplate, isCompiledTemplate } from './_template.js';
 import { type Locale, negotiateLocale } from './locale.js';
@@ -200,22 +192,15 @@ export function renderChallengeMessage(args: {
   const { options } = args;
   const locale = negotiateLocale(options.locale, options.acceptLanguage);
   const prepared = preparedCode(locale, codeKindOf(args.purpose), options.template);
-  const brandColor = options.brand?.primaryColor ?? DEFAULT_BRAND_COLOR;
   return fill(
     locale,
     prepared,
     {
-      appName: options.appName,
+      ...sharedValues(locale, options),
       code: args.code,
       email: args.email,
       minutes: minutesText(locale, ttlMinutes(args.ttlSeconds)),
       linkUrl: options.link ? fillLinkTemplate(options.link.urlTemplate, args) : undefined,
-      logoUrl: options.brand?.logoUrl,
-      brandColor,
-      brandTextColor: textColorOn(brandColor),
-      supportText: options.supportText,
-      lang: locale,
-      dir: localeDir(locale),
     },
     options.codeInSubject === true,
   );

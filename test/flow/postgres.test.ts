@@ -5,7 +5,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxPolicy } from '../../src/index.js';
 import { postgresStore } from '../../src/stores/postgres.js';
-import { must, setup, wrong } from './_setup.js';
+import { must, setup } from './_setup.js';
+import { testFlowAcrossServers } from './races.js';
 
 let counter = 0;
 /** One table per test: each test starts from empty counters, as with a fresh memory store. */
@@ -29,65 +30,9 @@ describe('the flow on Postgres (PGlite), across two app servers', () => {
     return { table, a: server(), b: server() };
   }
 
-  it('200 parallel wrong guesses spread over both servers: exactly 5 are evaluated', async () => {
-    const { a, b } = twoServers();
-    const s = must(await a.flow.start({ email: EMAIL, purpose: 'login' }));
-    const code = a.outbox.lastCode(EMAIL);
-    const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).flow.verify({ ...s, code: wrong(code) })),
-    );
-    const codes = results.map((r) => (r.ok ? 'OK' : r.error.code));
-    expect(codes.filter((c) => c === 'INVALID_CODE')).toHaveLength(5);
-    expect(codes.filter((c) => c === 'ATTEMPTS_EXCEEDED')).toHaveLength(195);
-    for (const { flow } of [a, b]) {
-      expect(await flow.verify({ ...s, code })).toMatchObject({
-        ok: false,
-        error: { code: 'ATTEMPTS_EXCEEDED' },
-      });
-    }
-  });
-
-  it('50 parallel right codes spread over both servers: exactly one succeeds', async () => {
-    for (const maxAttempts of [5, 100]) {
-      const { a, b } = twoServers({ maxAttempts });
-      const s = must(await b.flow.start({ email: EMAIL, purpose: 'login' }));
-      const code = b.outbox.lastCode(EMAIL);
-      const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).flow.verify({ ...s, code })),
-      );
-      expect(results.filter((r) => r.ok)).toHaveLength(1);
-      const refusals = new Set(results.flatMap((r) => (r.ok ? [] : [r.error.code])));
-      expect([...refusals].every((c) => c === 'INVALID_CHALLENGE' || c === 'ATTEMPTS_EXCEEDED')).toBe(true);
-      expect((await a.flow.verify({ ...s, code })).ok).toBe(false);
-      expect((await b.flow.verify({ ...s, code })).ok).toBe(false);
-    }
-  });
-
-  it('a resend on one server supersedes the older code on the other', async () => {
-    const { a, b } = twoServers();
-    const first = must(await b.flow.start({ email: EMAIL, purpose: 'signup' }));
-    const firstCode = b.outbox.lastCode(EMAIL);
-    const second = must(await a.flow.resend({ challengeId: first.challengeId, secret: first.secret }));
-    const secondCode = a.outbox.lastCode(EMAIL);
-
-    expect(await b.flow.verify({ ...first, code: firstCode })).toMatchObject({
-      ok: false,
-      error: { code: 'CHALLENGE_SUPERSEDED' },
-    });
-    expect(await b.flow.resend({ challengeId: first.challengeId, secret: first.secret })).toMatchObject({
-      ok: false,
-      error: { code: 'CHALLENGE_SUPERSEDED' },
-    });
-    expect(
-      must(await b.flow.verify({ ...second, code: secondCode, purpose: 'signup' })).challenge,
-    ).toMatchObject({
-      email: EMAIL,
-      purpose: 'signup',
-    });
-    expect(await a.flow.verify({ ...second, code: secondCode })).toMatchObject({
-      ok: false,
-      error: { code: 'INVALID_CHALLENGE' },
-    });
+  testFlowAcrossServers((policy) => {
+    const { a, b } = twoServers(policy);
+    return [a, b];
   });
 
   it('stores only hashed, namespaced keys: no address or challengeId reaches the table', async () => {

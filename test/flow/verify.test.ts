@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createMailboxChallenge } from '../../src/index.js';
+import { createMailboxChallenge, createMailboxFlow, memoryStore } from '../../src/index.js';
+import { createTestOutbox } from '../../src/testing/index.js';
 import { EMAIL, keys, must, setup, wrong } from './_setup.js';
+import { testFlowAcrossServers } from './races.js';
 
 describe('flow.verify', () => {
   it('accepts the emailed code once and returns the challenge', async () => {
@@ -135,5 +137,16 @@ describe('flow.verify', () => {
       const t = await flow.start(input as never);
       expect(t.ok).toBe(false);
     }
+  });
+});
+
+describe('two flows sharing one memory store', () => {
+  testFlowAcrossServers((policy) => {
+    const store = memoryStore();
+    const server = () => {
+      const outbox = createTestOutbox();
+      return { outbox, flow: createMailboxFlow({ keys, sender: outbox, appName: 'Acme', store, policy }) };
+    };
+    return [server(), server()];
   });
 });
