@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { checkLocaleStrings, type LocaleStrings } from '../src/email/_strings.js';
+import { CODE_KINDS, checkLocaleStrings, type LocaleStrings } from '../src/email/_strings.js';
 import {
   CODE_STRING_SLOTS,
   fillStrings,
@@ -64,6 +64,17 @@ export async function generate(
     }
     const { $comment: _, ...rest } = json;
     strings[locale] = rest;
+  }
+
+  // Each code kind fills the code layout from `common` plus its own strings (its own win): every string slot
+  // must come from exactly one of them, so a per-kind string (like `button`) cannot be shadowed or go missing.
+  const common = english.common as Record<string, string>;
+  for (const kind of CODE_KINDS) {
+    const own = english[kind] as unknown as Record<string, string>;
+    for (const slot of CODE_STRING_SLOTS) {
+      if (slot in common && slot in own) problems.push(`en: ${slot} is in both common and ${kind}`);
+      else if (!(slot in common) && !(slot in own)) problems.push(`en: ${kind}.${slot} is missing`);
+    }
   }
 
   const layouts: Record<string, CompiledLayout> = {};

@@ -28,7 +28,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Your code",
       "expiry": "This code expires in {minutes}.",
       "linkIntro": "Or confirm with one click on this device:",
-      "button": "Confirm my email",
       "neverShare": "{appName} will never ask you for this code by phone or chat. Do not share it with anyone.",
       "ignore": "If you did not ask for this code, you can safely ignore this email. Someone may have typed your address by mistake.",
       "sentTo": "This email was sent to {email}."
@@ -38,28 +37,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} is your {appName} confirmation code",
       "preheader": "Enter this code to finish creating your {appName} account.",
       "heading": "Confirm your email address",
-      "intro": "Welcome to {appName}! Enter this code to confirm your email address and finish creating your account."
+      "intro": "Welcome to {appName}! Enter this code to confirm your email address and finish creating your account.",
+      "button": "Confirm my email"
     },
     "login": {
       "subject": "Your {appName} sign-in code",
       "subjectWithCode": "{code} is your {appName} sign-in code",
       "preheader": "Use this code to sign in to {appName}.",
       "heading": "Sign in to {appName}",
-      "intro": "Enter this code to sign in to your {appName} account."
+      "intro": "Enter this code to sign in to your {appName} account.",
+      "button": "Sign in"
     },
     "email-change": {
       "subject": "Confirm your new email for {appName}",
       "subjectWithCode": "{code} is your {appName} code to confirm your new email",
       "preheader": "Enter this code to confirm your new email address for {appName}.",
       "heading": "Confirm your new email address",
-      "intro": "You asked to use this address for your {appName} account. Enter this code to confirm the change."
+      "intro": "You asked to use this address for your {appName} account. Enter this code to confirm the change.",
+      "button": "Confirm new email"
     },
     "default": {
       "subject": "Your {appName} verification code",
       "subjectWithCode": "{code} is your {appName} verification code",
       "preheader": "Use this code to verify your email address with {appName}.",
       "heading": "Verify your email address",
-      "intro": "Enter this code in {appName} to confirm that this email address belongs to you."
+      "intro": "Enter this code in {appName} to confirm that this email address belongs to you.",
+      "button": "Verify my email"
     },
     "notice": {
       "subject": "Your {appName} email address is being changed",
@@ -82,7 +85,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Tu código",
       "expiry": "Este código expira en {minutes}.",
       "linkIntro": "O confirma con un solo clic en este dispositivo:",
-      "button": "Confirmar mi correo",
       "neverShare": "{appName} nunca te pedirá este código por teléfono ni por chat. No lo compartas con nadie.",
       "ignore": "Si no solicitaste este código, puedes ignorar este correo sin problema. Es posible que alguien haya escrito tu dirección por error.",
       "sentTo": "Este correo se envió a {email}."
@@ -92,28 +94,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} es tu código de confirmación de {appName}",
       "preheader": "Usa este código para terminar de crear tu cuenta de {appName}.",
       "heading": "Confirma tu dirección de correo electrónico",
-      "intro": "¡Te damos la bienvenida a {appName}! Usa este código para confirmar tu dirección de correo electrónico y terminar de crear tu cuenta."
+      "intro": "¡Te damos la bienvenida a {appName}! Usa este código para confirmar tu dirección de correo electrónico y terminar de crear tu cuenta.",
+      "button": "Confirmar mi correo"
     },
     "login": {
       "subject": "Tu código de inicio de sesión de {appName}",
       "subjectWithCode": "{code} es tu código de inicio de sesión de {appName}",
       "preheader": "Usa este código para iniciar sesión en {appName}.",
       "heading": "Inicia sesión en {appName}",
-      "intro": "Usa este código para iniciar sesión en tu cuenta de {appName}."
+      "intro": "Usa este código para iniciar sesión en tu cuenta de {appName}.",
+      "button": "Iniciar sesión"
     },
     "email-change": {
       "subject": "Confirma tu nuevo correo para {appName}",
       "subjectWithCode": "{code} es tu código para cambiar tu correo en {appName}",
       "preheader": "Usa este código para confirmar tu nueva dirección de correo en {appName}.",
       "heading": "Confirma tu nueva dirección de correo electrónico",
-      "intro": "Solicitaste usar esta dirección en tu cuenta de {appName}. Usa este código para confirmar el cambio."
+      "intro": "Solicitaste usar esta dirección en tu cuenta de {appName}. Usa este código para confirmar el cambio.",
+      "button": "Confirmar nuevo correo"
     },
     "default": {
       "subject": "Tu código de verificación de {appName}",
       "subjectWithCode": "{code} es tu código de verificación de {appName}",
       "preheader": "Usa este código para verificar tu dirección de correo en {appName}.",
       "heading": "Verifica tu dirección de correo electrónico",
-      "intro": "Escribe este código en {appName} para confirmar que esta dirección de correo electrónico te pertenece."
+      "intro": "Escribe este código en {appName} para confirmar que esta dirección de correo electrónico te pertenece.",
+      "button": "Verificar mi correo"
     },
     "notice": {
       "subject": "Se está cambiando el correo de tu cuenta de {appName}",
@@ -136,7 +142,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Votre code",
       "expiry": "Ce code expire dans {minutes}.",
       "linkIntro": "Ou confirmez en un clic sur cet appareil :",
-      "button": "Confirmer mon adresse e-mail",
       "neverShare": "{appName} ne vous demandera jamais ce code par téléphone ou par chat. Ne le communiquez à personne.",
       "ignore": "Si vous n’avez pas demandé ce code, vous pouvez ignorer cet e-mail en toute sécurité. Quelqu’un a peut-être saisi votre adresse par erreur.",
       "sentTo": "Cet e-mail a été envoyé à {email}."
@@ -146,28 +151,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} est votre code de confirmation {appName}",
       "preheader": "Saisissez ce code pour finaliser la création de votre compte {appName}.",
       "heading": "Confirmez votre adresse e-mail",
-      "intro": "Bienvenue sur {appName} ! Saisissez ce code pour confirmer votre adresse e-mail et finaliser la création de votre compte."
+      "intro": "Bienvenue sur {appName} ! Saisissez ce code pour confirmer votre adresse e-mail et finaliser la création de votre compte.",
+      "button": "Confirmer mon adresse e-mail"
     },
     "login": {
       "subject": "Votre code de connexion {appName}",
       "subjectWithCode": "{code} est votre code de connexion {appName}",
       "preheader": "Utilisez ce code pour vous connecter à {appName}.",
       "heading": "Connectez-vous à {appName}",
-      "intro": "Saisissez ce code pour vous connecter à votre compte {appName}."
+      "intro": "Saisissez ce code pour vous connecter à votre compte {appName}.",
+      "button": "Se connecter"
     },
     "email-change": {
       "subject": "Confirmez votre nouvelle adresse e-mail pour {appName}",
       "subjectWithCode": "{code} est votre code de changement d’e-mail {appName}",
       "preheader": "Saisissez ce code pour confirmer votre nouvelle adresse e-mail sur {appName}.",
       "heading": "Confirmez votre nouvelle adresse e-mail",
-      "intro": "Vous avez demandé à utiliser cette adresse pour votre compte {appName}. Saisissez ce code pour confirmer la modification."
+      "intro": "Vous avez demandé à utiliser cette adresse pour votre compte {appName}. Saisissez ce code pour confirmer la modification.",
+      "button": "Confirmer la nouvelle adresse"
     },
     "default": {
       "subject": "Votre code de vérification {appName}",
       "subjectWithCode": "{code} est votre code de vérification {appName}",
       "preheader": "Utilisez ce code pour vérifier votre adresse e-mail sur {appName}.",
       "heading": "Vérifiez votre adresse e-mail",
-      "intro": "Saisissez ce code dans {appName} pour confirmer que cette adresse e-mail vous appartient."
+      "intro": "Saisissez ce code dans {appName} pour confirmer que cette adresse e-mail vous appartient.",
+      "button": "Vérifier mon adresse e-mail"
     },
     "notice": {
       "subject": "Modification de votre adresse e-mail {appName}",
@@ -189,7 +198,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Ihr Code",
       "expiry": "Dieser Code ist {minutes} lang gültig.",
       "linkIntro": "Oder bestätigen Sie mit einem Klick auf diesem Gerät:",
-      "button": "E-Mail-Adresse bestätigen",
       "neverShare": "{appName} wird Sie niemals telefonisch oder per Chat nach diesem Code fragen. Geben Sie ihn an niemanden weiter.",
       "ignore": "Wenn Sie diesen Code nicht angefordert haben, können Sie diese E-Mail bedenkenlos ignorieren. Möglicherweise hat jemand versehentlich Ihre Adresse eingegeben.",
       "sentTo": "Diese E-Mail wurde an {email} gesendet."
@@ -199,28 +207,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} ist Ihr Bestätigungscode für {appName}",
       "preheader": "Geben Sie diesen Code ein, um Ihr Konto bei {appName} fertig einzurichten.",
       "heading": "Bestätigen Sie Ihre E-Mail-Adresse",
-      "intro": "Willkommen bei {appName}! Geben Sie diesen Code ein, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto fertig einzurichten."
+      "intro": "Willkommen bei {appName}! Geben Sie diesen Code ein, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto fertig einzurichten.",
+      "button": "E-Mail-Adresse bestätigen"
     },
     "login": {
       "subject": "Ihr Anmeldecode für {appName}",
       "subjectWithCode": "{code} ist Ihr Anmeldecode für {appName}",
       "preheader": "Mit diesem Code melden Sie sich bei {appName} an.",
       "heading": "Bei {appName} anmelden",
-      "intro": "Geben Sie diesen Code ein, um sich in Ihrem Konto bei {appName} anzumelden."
+      "intro": "Geben Sie diesen Code ein, um sich in Ihrem Konto bei {appName} anzumelden.",
+      "button": "Anmelden"
     },
     "email-change": {
       "subject": "Bestätigen Sie Ihre neue E-Mail-Adresse für {appName}",
       "subjectWithCode": "{code} ist Ihr Code zur E-Mail-Änderung bei {appName}",
       "preheader": "Geben Sie diesen Code ein, um Ihre neue E-Mail-Adresse für {appName} zu bestätigen.",
       "heading": "Bestätigen Sie Ihre neue E-Mail-Adresse",
-      "intro": "Sie möchten diese Adresse für Ihr Konto bei {appName} verwenden. Geben Sie diesen Code ein, um die Änderung zu bestätigen."
+      "intro": "Sie möchten diese Adresse für Ihr Konto bei {appName} verwenden. Geben Sie diesen Code ein, um die Änderung zu bestätigen.",
+      "button": "Neue E-Mail-Adresse bestätigen"
     },
     "default": {
       "subject": "Ihr Verifizierungscode für {appName}",
       "subjectWithCode": "{code} ist Ihr Verifizierungscode für {appName}",
       "preheader": "Bestätigen Sie mit diesem Code Ihre E-Mail-Adresse bei {appName}.",
       "heading": "Verifizieren Sie Ihre E-Mail-Adresse",
-      "intro": "Geben Sie diesen Code in {appName} ein, um zu bestätigen, dass diese E-Mail-Adresse Ihnen gehört."
+      "intro": "Geben Sie diesen Code in {appName} ein, um zu bestätigen, dass diese E-Mail-Adresse Ihnen gehört.",
+      "button": "E-Mail-Adresse verifizieren"
     },
     "notice": {
       "subject": "Ihre E-Mail-Adresse bei {appName} wird geändert",
@@ -243,7 +255,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Il tuo codice",
       "expiry": "Questo codice scade tra {minutes}.",
       "linkIntro": "Oppure conferma con un clic da questo dispositivo:",
-      "button": "Conferma la mia email",
       "neverShare": "{appName} non ti chiederà mai questo codice per telefono o in chat. Non condividerlo con nessuno.",
       "ignore": "Se non hai richiesto questo codice, puoi ignorare questa email senza problemi. Qualcuno potrebbe aver digitato il tuo indirizzo per errore.",
       "sentTo": "Questa email è stata inviata a {email}."
@@ -253,28 +264,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} è il tuo codice di conferma per {appName}",
       "preheader": "Inserisci questo codice per completare la creazione del tuo account {appName}.",
       "heading": "Conferma il tuo indirizzo email",
-      "intro": "Ti diamo il benvenuto su {appName}! Inserisci questo codice per confermare il tuo indirizzo email e completare la creazione dell’account."
+      "intro": "Ti diamo il benvenuto su {appName}! Inserisci questo codice per confermare il tuo indirizzo email e completare la creazione dell’account.",
+      "button": "Conferma la mia email"
     },
     "login": {
       "subject": "Il tuo codice di accesso {appName}",
       "subjectWithCode": "{code} è il tuo codice di accesso {appName}",
       "preheader": "Usa questo codice per accedere al tuo account {appName}.",
       "heading": "Accedi al tuo account {appName}",
-      "intro": "Inserisci questo codice per accedere al tuo account {appName}."
+      "intro": "Inserisci questo codice per accedere al tuo account {appName}.",
+      "button": "Accedi"
     },
     "email-change": {
       "subject": "Conferma la tua nuova email per {appName}",
       "subjectWithCode": "{code} è il tuo codice per cambiare email su {appName}",
       "preheader": "Inserisci questo codice per confermare il tuo nuovo indirizzo email su {appName}.",
       "heading": "Conferma il tuo nuovo indirizzo email",
-      "intro": "Hai chiesto di usare questo indirizzo per il tuo account {appName}. Inserisci questo codice per confermare la modifica."
+      "intro": "Hai chiesto di usare questo indirizzo per il tuo account {appName}. Inserisci questo codice per confermare la modifica.",
+      "button": "Conferma la nuova email"
     },
     "default": {
       "subject": "Il tuo codice di verifica {appName}",
       "subjectWithCode": "{code} è il tuo codice di verifica {appName}",
       "preheader": "Usa questo codice per verificare il tuo indirizzo email su {appName}.",
       "heading": "Verifica il tuo indirizzo email",
-      "intro": "Inserisci questo codice in {appName} per confermare che questo indirizzo email è tuo."
+      "intro": "Inserisci questo codice in {appName} per confermare che questo indirizzo email è tuo.",
+      "button": "Verifica la mia email"
     },
     "notice": {
       "subject": "Modifica dell’indirizzo email del tuo account {appName}",
@@ -297,7 +312,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Seu código",
       "expiry": "Este código expira em {minutes}.",
       "linkIntro": "Ou confirme com um clique neste dispositivo:",
-      "button": "Confirmar meu e-mail",
       "neverShare": "{appName} nunca vai pedir este código por telefone ou chat. Não o compartilhe com ninguém.",
       "ignore": "Se você não solicitou este código, pode ignorar este e-mail com segurança. Alguém pode ter digitado seu endereço por engano.",
       "sentTo": "Este e-mail foi enviado para {email}."
@@ -307,28 +321,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} é seu código de confirmação {appName}",
       "preheader": "Insira este código para concluir a criação da sua conta {appName}.",
       "heading": "Confirme seu endereço de e-mail",
-      "intro": "Boas-vindas! Insira este código para confirmar seu endereço de e-mail e concluir a criação da sua conta {appName}."
+      "intro": "Boas-vindas! Insira este código para confirmar seu endereço de e-mail e concluir a criação da sua conta {appName}.",
+      "button": "Confirmar meu e-mail"
     },
     "login": {
       "subject": "Seu código de acesso {appName}",
       "subjectWithCode": "{code} é seu código de acesso {appName}",
       "preheader": "Use este código para acessar sua conta {appName}.",
       "heading": "Entre na sua conta {appName}",
-      "intro": "Insira este código para entrar na sua conta {appName}."
+      "intro": "Insira este código para entrar na sua conta {appName}.",
+      "button": "Entrar"
     },
     "email-change": {
       "subject": "{appName}: confirme seu novo e-mail",
       "subjectWithCode": "{code} é seu código {appName} para alterar o e-mail",
       "preheader": "Insira este código para confirmar o novo endereço de e-mail da sua conta {appName}.",
       "heading": "Confirme seu novo endereço de e-mail",
-      "intro": "Você pediu para usar este endereço na sua conta {appName}. Insira este código para confirmar a alteração."
+      "intro": "Você pediu para usar este endereço na sua conta {appName}. Insira este código para confirmar a alteração.",
+      "button": "Confirmar novo e-mail"
     },
     "default": {
       "subject": "Seu código de verificação {appName}",
       "subjectWithCode": "{code} é seu código de verificação {appName}",
       "preheader": "Use este código para verificar seu endereço de e-mail em {appName}.",
       "heading": "Verifique seu endereço de e-mail",
-      "intro": "Insira este código em {appName} para confirmar que este endereço de e-mail pertence a você."
+      "intro": "Insira este código em {appName} para confirmar que este endereço de e-mail pertence a você.",
+      "button": "Verificar meu e-mail"
     },
     "notice": {
       "subject": "O e-mail da sua conta {appName} está sendo alterado",
@@ -350,7 +368,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Je code",
       "expiry": "Deze code verloopt over {minutes}.",
       "linkIntro": "Of bevestig met één klik op dit apparaat:",
-      "button": "E-mailadres bevestigen",
       "neverShare": "{appName} vraagt je nooit om deze code via de telefoon of chat. Deel hem met niemand.",
       "ignore": "Heb je deze code niet aangevraagd? Dan kun je deze e-mail gerust negeren. Misschien heeft iemand per ongeluk jouw e-mailadres ingevuld.",
       "sentTo": "Deze e-mail is verzonden naar {email}."
@@ -360,28 +377,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} is je bevestigingscode voor {appName}",
       "preheader": "Voer deze code in om het aanmaken van je account bij {appName} af te ronden.",
       "heading": "Bevestig je e-mailadres",
-      "intro": "Welkom bij {appName}! Voer deze code in om je e-mailadres te bevestigen en het aanmaken van je account af te ronden."
+      "intro": "Welkom bij {appName}! Voer deze code in om je e-mailadres te bevestigen en het aanmaken van je account af te ronden.",
+      "button": "E-mailadres bevestigen"
     },
     "login": {
       "subject": "Je inlogcode voor {appName}",
       "subjectWithCode": "{code} is je inlogcode voor {appName}",
       "preheader": "Gebruik deze code om in te loggen bij {appName}.",
       "heading": "Inloggen bij {appName}",
-      "intro": "Voer deze code in om in te loggen op je account bij {appName}."
+      "intro": "Voer deze code in om in te loggen op je account bij {appName}.",
+      "button": "Inloggen"
     },
     "email-change": {
       "subject": "Bevestig je nieuwe e-mailadres voor {appName}",
       "subjectWithCode": "{code} is je code voor je nieuwe e-mailadres bij {appName}",
       "preheader": "Voer deze code in om je nieuwe e-mailadres voor {appName} te bevestigen.",
       "heading": "Bevestig je nieuwe e-mailadres",
-      "intro": "Je hebt gevraagd om dit adres te gebruiken voor je account bij {appName}. Voer deze code in om de wijziging te bevestigen."
+      "intro": "Je hebt gevraagd om dit adres te gebruiken voor je account bij {appName}. Voer deze code in om de wijziging te bevestigen.",
+      "button": "Nieuw e-mailadres bevestigen"
     },
     "default": {
       "subject": "Je verificatiecode voor {appName}",
       "subjectWithCode": "{code} is je verificatiecode voor {appName}",
       "preheader": "Gebruik deze code om je e-mailadres bij {appName} te verifiëren.",
       "heading": "Verifieer je e-mailadres",
-      "intro": "Vul deze code in bij {appName} om te bevestigen dat dit e-mailadres van jou is."
+      "intro": "Vul deze code in bij {appName} om te bevestigen dat dit e-mailadres van jou is.",
+      "button": "E-mailadres verifiëren"
     },
     "notice": {
       "subject": "Je e-mailadres bij {appName} wordt gewijzigd",
@@ -405,7 +426,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "Twój kod",
       "expiry": "Kod wygaśnie za {minutes}.",
       "linkIntro": "Możesz też potwierdzić jednym kliknięciem na tym urządzeniu:",
-      "button": "Potwierdź adres e-mail",
       "neverShare": "{appName} nigdy nie poprosi Cię o ten kod przez telefon ani czat. Nie podawaj go nikomu.",
       "ignore": "Jeśli ten kod nie został wysłany na Twoją prośbę, możesz bezpiecznie zignorować tę wiadomość. Ktoś mógł przez pomyłkę wpisać Twój adres.",
       "sentTo": "Ta wiadomość została wysłana na adres {email}."
@@ -415,28 +435,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} to Twój kod potwierdzający {appName}",
       "preheader": "Wpisz ten kod, aby dokończyć zakładanie konta w {appName}.",
       "heading": "Potwierdź adres e-mail",
-      "intro": "Witamy w {appName}! Wpisz ten kod, aby potwierdzić adres e-mail i dokończyć zakładanie konta."
+      "intro": "Witamy w {appName}! Wpisz ten kod, aby potwierdzić adres e-mail i dokończyć zakładanie konta.",
+      "button": "Potwierdź adres e-mail"
     },
     "login": {
       "subject": "Twój kod logowania do {appName}",
       "subjectWithCode": "{code} to Twój kod logowania do {appName}",
       "preheader": "Użyj tego kodu, aby zalogować się do {appName}.",
       "heading": "Zaloguj się do {appName}",
-      "intro": "Wpisz ten kod, aby zalogować się na swoje konto w {appName}."
+      "intro": "Wpisz ten kod, aby zalogować się na swoje konto w {appName}.",
+      "button": "Zaloguj się"
     },
     "email-change": {
       "subject": "Potwierdź nowy adres e-mail w {appName}",
       "subjectWithCode": "{code} to Twój kod do zmiany adresu e-mail w {appName}",
       "preheader": "Wpisz ten kod, aby potwierdzić nowy adres e-mail w {appName}.",
       "heading": "Potwierdź nowy adres e-mail",
-      "intro": "Chcesz używać tego adresu na swoim koncie w {appName}. Wpisz ten kod, aby potwierdzić zmianę."
+      "intro": "Chcesz używać tego adresu na swoim koncie w {appName}. Wpisz ten kod, aby potwierdzić zmianę.",
+      "button": "Potwierdź nowy adres e-mail"
     },
     "default": {
       "subject": "Twój kod weryfikacyjny {appName}",
       "subjectWithCode": "{code} to Twój kod weryfikacyjny {appName}",
       "preheader": "Użyj tego kodu, aby zweryfikować adres e-mail w {appName}.",
       "heading": "Zweryfikuj adres e-mail",
-      "intro": "Wpisz ten kod w {appName}, aby potwierdzić, że ten adres e-mail należy do Ciebie."
+      "intro": "Wpisz ten kod w {appName}, aby potwierdzić, że ten adres e-mail należy do Ciebie.",
+      "button": "Zweryfikuj adres e-mail"
     },
     "notice": {
       "subject": "Trwa zmiana adresu e-mail konta w {appName}",
@@ -457,7 +481,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "確認コード",
       "expiry": "このコードの有効期間は{minutes}です。",
       "linkIntro": "または、このデバイスからワンクリックで確認することもできます：",
-      "button": "メールアドレスを確認",
       "neverShare": "{appName}が電話やチャットでこのコードをお尋ねすることはありません。このコードは誰にも教えないでください。",
       "ignore": "このコードに心当たりがない場合は、このメールを無視していただいて問題ありません。どなたかが誤ってお客様のメールアドレスを入力した可能性があります。",
       "sentTo": "このメールは{email}宛てに送信されました。"
@@ -467,28 +490,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code}は{appName}の確認コードです",
       "preheader": "このコードを入力して、{appName}のアカウント登録を完了してください。",
       "heading": "メールアドレスの確認",
-      "intro": "{appName}へようこそ！このコードを入力してメールアドレスを確認し、アカウントの作成を完了してください。"
+      "intro": "{appName}へようこそ！このコードを入力してメールアドレスを確認し、アカウントの作成を完了してください。",
+      "button": "メールアドレスを確認"
     },
     "login": {
       "subject": "【{appName}】ログインコードのお知らせ",
       "subjectWithCode": "{code}は{appName}のログインコードです",
       "preheader": "このコードを使って{appName}にログインしてください。",
       "heading": "{appName}にログイン",
-      "intro": "このコードを入力して、{appName}アカウントにログインしてください。"
+      "intro": "このコードを入力して、{appName}アカウントにログインしてください。",
+      "button": "ログイン"
     },
     "email-change": {
       "subject": "【{appName}】新しいメールアドレスのご確認",
       "subjectWithCode": "{code}は{appName}の新しいメールアドレスの確認コードです",
       "preheader": "このコードを入力して、{appName}で使用する新しいメールアドレスを確認してください。",
       "heading": "新しいメールアドレスの確認",
-      "intro": "{appName}アカウントでこのメールアドレスを使用するリクエストを受け付けました。このコードを入力して、変更を確定してください。"
+      "intro": "{appName}アカウントでこのメールアドレスを使用するリクエストを受け付けました。このコードを入力して、変更を確定してください。",
+      "button": "新しいメールアドレスを確認"
     },
     "default": {
       "subject": "【{appName}】認証コードのお知らせ",
       "subjectWithCode": "{code}は{appName}の認証コードです",
       "preheader": "このコードを使って、{appName}でメールアドレスを認証してください。",
       "heading": "メールアドレスの認証",
-      "intro": "このメールアドレスがご本人のものであることを確認するため、{appName}でこのコードを入力してください。"
+      "intro": "このメールアドレスがご本人のものであることを確認するため、{appName}でこのコードを入力してください。",
+      "button": "メールアドレスを認証"
     },
     "notice": {
       "subject": "【{appName}】メールアドレス変更のお知らせ",
@@ -509,7 +536,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "codeLabel": "您的验证码",
       "expiry": "此验证码 {minutes}内有效。",
       "linkIntro": "您也可以在此设备上一键确认：",
-      "button": "确认邮箱地址",
       "neverShare": "{appName} 绝不会通过电话或聊天向您索要此验证码。请勿将验证码告诉任何人。",
       "ignore": "如果您并未请求此验证码，可以放心忽略这封邮件。可能是有人误输入了您的邮箱地址。",
       "sentTo": "此邮件发送至 {email}。"
@@ -519,28 +545,32 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "subjectWithCode": "{code} 是您的 {appName} 注册验证码",
       "preheader": "输入此验证码，完成 {appName} 账号注册。",
       "heading": "确认您的邮箱地址",
-      "intro": "欢迎使用 {appName}！请输入此验证码确认您的邮箱地址，完成账号创建。"
+      "intro": "欢迎使用 {appName}！请输入此验证码确认您的邮箱地址，完成账号创建。",
+      "button": "确认邮箱地址"
     },
     "login": {
       "subject": "您的 {appName} 登录验证码",
       "subjectWithCode": "{code} 是您的 {appName} 登录验证码",
       "preheader": "使用此验证码登录 {appName}。",
       "heading": "登录 {appName}",
-      "intro": "请输入此验证码，登录您的 {appName} 账号。"
+      "intro": "请输入此验证码，登录您的 {appName} 账号。",
+      "button": "登录"
     },
     "email-change": {
       "subject": "确认您的 {appName} 新邮箱",
       "subjectWithCode": "{code} 是您确认 {appName} 新邮箱的验证码",
       "preheader": "输入此验证码，确认您 {appName} 账号的新邮箱地址。",
       "heading": "确认您的新邮箱地址",
-      "intro": "您申请将此邮箱地址用于您的 {appName} 账号。请输入此验证码确认更改。"
+      "intro": "您申请将此邮箱地址用于您的 {appName} 账号。请输入此验证码确认更改。",
+      "button": "确认新邮箱地址"
     },
     "default": {
       "subject": "您的 {appName} 验证码",
       "subjectWithCode": "{code} 是您的 {appName} 验证码",
       "preheader": "使用此验证码在 {appName} 验证您的邮箱地址。",
       "heading": "验证您的邮箱地址",
-      "intro": "请在 {appName} 中输入此验证码，以确认此邮箱地址属于您。"
+      "intro": "请在 {appName} 中输入此验证码，以确认此邮箱地址属于您。",
+      "button": "验证邮箱地址"
     },
     "notice": {
       "subject": "您的 {appName} 账号邮箱正在更改",

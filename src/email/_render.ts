@@ -57,6 +57,7 @@ export function preparedCode(locale: Locale, kind: CodeKind, template?: Compiled
   }
   return cached(cache, kind, locale, () => {
     const s = STRINGS[locale];
+    // The kind's own strings (heading, intro, button…) over the shared ones; the subjects are not slots.
     const { subject, subjectWithCode, ...message } = s[kind];
     let prepared: Prepared;
     try {

@@ -7,6 +7,8 @@ export interface CodeMessageStrings {
   preheader: string;
   heading: string;
   intro: string;
+  /** The one-click button's label, e.g. "Sign in" for `login`. */
+  button: string;
 }
 
 export interface LocaleStrings {
@@ -19,7 +21,6 @@ export interface LocaleStrings {
     codeLabel: string;
     expiry: string;
     linkIntro: string;
-    button: string;
     neverShare: string;
     ignore: string;
     sentTo: string;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, OUTPUT } from '../../scripts/build-templates.js';
@@ -17,6 +18,24 @@ describe('compiled layouts (src/email/_compiled.ts)', () => {
     // generate() runs mjml with validationLevel 'strict': any MJML error throws here.
     const { source } = await generate();
     expect(readFileSync(OUTPUT, 'utf8')).toBe(source);
+  });
+
+  it('refuses a code string that a kind both inherits from common and sets, or that it lacks', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mc-templates-'));
+    try {
+      cpSync(join(ROOT, 'templates'), join(root, 'templates'), { recursive: true });
+      const file = join(root, 'templates/locales/en.json');
+      const en = JSON.parse(readFileSync(file, 'utf8'));
+      en.common.button = 'Confirm my email';
+      delete en.default.intro;
+      writeFileSync(file, JSON.stringify(en));
+      const error = await generate(root).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toContain('en: button is in both common and login');
+      expect((error as Error).message).toContain('en: default.intro is missing');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('holds one HTML and one text layout per kind, not one per locale', () => {

@@ -85,6 +85,8 @@ describe('every purpose × locale renders', () => {
             const url = `https://acme.example/verify?c=${challengeId}&k=${code}`;
             expect(html).toContain(`href="${escapeHtml(url)}"`);
             expect(text).toContain(`\n${url}\n`);
+            // The button says what this kind of email does ("Sign in" on a login email).
+            expect(html).toContain(`> ${escapeHtml(s[kind]!.button!)} </a>`);
             expect(text).toContain(FULL.supportText);
             expect(html).toContain('src="https://acme.example/logo.png"');
             expect(html).toContain('#0f766e');

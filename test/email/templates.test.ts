@@ -49,6 +49,19 @@ describe('compileTemplate (mailbox-challenge/templates)', () => {
     expect(message.html).toContain(`href="https://acme.example/v?c=${challengeId}"`);
     expect(message.html).toContain('background:#7c3aed');
     expect(message.html).toContain(escapeHtml('Bei Acme & Co anmelden'));
+    // {{button}} is the purpose's label: "Anmelden" for login, the signup one for signup.
+    expect(message.html).toContain('> Anmelden </a>');
+    const signup = createWithMessage(
+      {
+        appName: 'Acme',
+        locale: 'de',
+        template,
+        link: { urlTemplate: 'https://acme.example/v?c={challengeId}' },
+      },
+      { purpose: 'signup' },
+    ).message;
+    expect(signup.html).toContain('> E-Mail-Adresse bestätigen </a>');
+    expect(signup.html).not.toContain('Anmelden');
     expect(withoutStyles(message.html)).not.toMatch(LEFTOVER);
     expect(message.text).toContain(`\n${code}\n`);
     expect(message.text).toContain(`https://acme.example/v?c=${challengeId}\n`);
