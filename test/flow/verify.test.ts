@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMailboxChallenge, createMailboxFlow, memoryStore } from '../../src/index.js';
+import {
+  createMailboxChallenge,
+  createMailboxFlow,
+  MailboxChallengeError,
+  memoryStore,
+} from '../../src/index.js';
 import { createTestOutbox } from '../../src/testing/index.js';
 import { EMAIL, keys, must, setup, wrong } from './_setup.js';
 import { testFlowAcrossServers } from './races.js';
@@ -148,5 +154,38 @@ describe('two flows sharing one memory store', () => {
       return { outbox, flow: createMailboxFlow({ keys, sender: outbox, appName: 'Acme', store, policy }) };
     };
     return [server(), server()];
+  });
+});
+
+describe('flow methods never throw on anything a client can send (fast-check)', () => {
+  const runs = process.env.CI === 'true' ? 2_000 : 300;
+  const anything = fc.anything({ withBigInt: true, withDate: true, withMap: true, withTypedArray: true });
+
+  it('start, resend and verify answer { ok: false } for any value, and any field of any type', async () => {
+    const { flow, outbox } = setup({ policy: { sendLimits: [] } });
+    const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    const code = outbox.lastCode(EMAIL);
+    const field = <T>(value: T) => fc.oneof(fc.constant(value), anything);
+    await fc.assert(
+      fc.asyncProperty(
+        anything,
+        fc.record({ challengeId: field(s.challengeId), secret: field(s.secret), code: anything }),
+        async (value, record) => {
+          for (const r of [
+            await flow.start(value as never),
+            await flow.resend(value as never),
+            await flow.verify(value as never),
+          ]) {
+            expect(r.ok).toBe(false);
+          }
+          const v = await flow.verify(record as never);
+          expect(v.ok).toBe(false);
+          if (!v.ok) expect(v.error).toBeInstanceOf(MailboxChallengeError);
+        },
+      ),
+      { numRuns: runs },
+    );
+    // The challenge survived all of it (no wrong code was well-formed enough to count): the code still works.
+    expect((await flow.verify({ ...s, code })).ok).toBe(true);
   });
 });
