@@ -126,11 +126,16 @@ export function minutesText(locale: Locale, minutes: number): string {
   return text;
 }
 
-/** The values both layouts share: name, brand, footer and language. */
-export function sharedValues(
+/**
+ * Every value of one message: name, brand, footer and language from the options, the rest per call. One
+ * object literal of a fixed shape on purpose: building it with object spread was ten times slower than the
+ * whole fill (V8 leaves spread results in a slow shape), a third of the cost of a create with its email.
+ */
+export function messageValues(
   locale: Locale,
   options: { appName: string; brand?: { logoUrl?: string; primaryColor?: string }; supportText?: string },
-) {
+  perCall: Pick<Values, 'code' | 'email' | 'newEmail' | 'minutes' | 'linkUrl'>,
+): Values {
   const brandColor = options.brand?.primaryColor ?? DEFAULT_BRAND_COLOR;
   return {
     appName: options.appName,
@@ -140,6 +145,11 @@ export function sharedValues(
     supportText: options.supportText,
     lang: locale,
     dir: localeDir(locale),
+    code: perCall.code,
+    email: perCall.email,
+    newEmail: perCall.newEmail,
+    minutes: perCall.minutes,
+    linkUrl: perCall.linkUrl,
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseEmail } from '../lib/_address.js';
 import { emailField, parseInput } from '../lib/_schema.js';
-import { fill, preparedNotice, sharedValues } from './_render.js';
+import { fill, messageValues, preparedNotice } from './_render.js';
 import { negotiateLocale } from './locale.js';
 import {
   acceptLanguageField,
@@ -62,11 +62,10 @@ export function renderEmailChangeNotice(input: EmailChangeNoticeInput): Rendered
   return fill(
     locale,
     preparedNotice(locale),
-    {
-      ...sharedValues(locale, options),
+    messageValues(locale, options, {
       email: parseEmail(options.email)!.address,
       newEmail: parseEmail(options.newEmail)!.address,
-    },
+    }),
     false,
   );
 }

@@ -1,6 +1,6 @@
 // The email that carries a code: options, their validation, and the per-call render.
 import { z } from 'zod';
-import { fill, minutesText, preparedCode, sharedValues, ttlMinutes } from './_render.js';
+import { fill, messageValues, minutesText, preparedCode, ttlMinutes } from './_render.js';
 import { codeKindOf } from './_strings.js';
 import { type CompiledTemplate, isCompiledTemplate } from './_template.js';
 import { type Locale, negotiateLocale } from './locale.js';
@@ -195,13 +195,12 @@ export function renderChallengeMessage(args: {
   return fill(
     locale,
     prepared,
-    {
-      ...sharedValues(locale, options),
+    messageValues(locale, options, {
       code: args.code,
       email: args.email,
       minutes: minutesText(locale, ttlMinutes(args.ttlSeconds)),
       linkUrl: options.link ? fillLinkTemplate(options.link.urlTemplate, args) : undefined,
-    },
+    }),
     options.codeInSubject === true,
   );
 }
