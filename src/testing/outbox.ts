@@ -17,7 +17,15 @@ export interface TestOutbox extends MailSender {
 const CODE_IN_HTML = /data-mc-code[^>]*>\s*([0-9A-Z]{6,10})\s*</;
 const CODE_LINE = /^[ \t]*([0-9A-Z]{6,10})[ \t]*$/m;
 
-/** Finds the code in a rendered message (undefined when there is none). */
+/**
+ * Finds the code in a rendered message (undefined when there is none): the element marked `data-mc-code` in
+ * the HTML, else the plain-text line that holds nothing but a code.
+ *
+ * @example
+ * ```ts
+ * const sender = { async send(mail) { codes.set(mail.to, extractCode(mail)); } };
+ * ```
+ */
 export function extractCode(mail: Pick<OutgoingMail, 'html' | 'text'>): string | undefined {
   return CODE_IN_HTML.exec(mail.html)?.[1] ?? CODE_LINE.exec(mail.text)?.[1];
 }
