@@ -44,21 +44,32 @@ export class StoreFailure extends Error {}
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 
+/** Resolves or rejects like `promise`, or rejects with `onTimeout()` after `ms`; the timer never outlives it. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Wraps a store: every call times out, and any answer of the wrong type is a failure (fail closed). */
 export function guardStore(store: ChallengeStore, timeoutMs: number): ChallengeStore {
   async function call<T>(op: () => Promise<T>, valid: (v: unknown) => v is T): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreFailure(`store timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-      const value = await Promise.race([Promise.resolve().then(op), timeout]);
+      const value = await withTimeout(
+        Promise.resolve().then(op),
+        timeoutMs,
+        () => new StoreFailure(`store timed out after ${timeoutMs} ms`),
+      );
       if (!valid(value)) throw new StoreFailure(`store returned an invalid value: ${String(value)}`);
       return value;
     } catch (cause) {
       throw cause instanceof StoreFailure ? cause : new StoreFailure('store call failed', { cause });
-    } finally {
-      clearTimeout(timer);
     }
   }
   return {

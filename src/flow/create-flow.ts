@@ -37,6 +37,7 @@ import {
   storeUnavailable,
   ttlUntil,
   windowAt,
+  withTimeout,
 } from './_counters.js';
 import { type MailboxPolicy, resolvePolicy } from './policy.js';
 
@@ -247,16 +248,20 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       options: { ...message, ...locale },
     });
     try {
-      await sender.send({
-        to: spec.email,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': draft.challengeId, ...headers },
-        challengeId: draft.challengeId,
-        purpose: spec.purpose,
-        locale: rendered.locale,
-      });
+      const sending = Promise.resolve().then(() =>
+        sender.send({
+          to: spec.email,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': draft.challengeId, ...headers },
+          challengeId: draft.challengeId,
+          purpose: spec.purpose,
+          locale: rendered.locale,
+        }),
+      );
+      const ms = policy.sendTimeoutMs;
+      await withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
     } catch (cause) {
       // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
       return fail(new MailboxChallengeError('SEND_FAILED', undefined, { cause }));

@@ -31,6 +31,11 @@ export interface MailboxPolicy {
   sendLimits: readonly WindowLimit[];
   /** Milliseconds a store call may take before the flow gives up with STORE_UNAVAILABLE. Default 2,000. */
   storeTimeoutMs: number;
+  /**
+   * Milliseconds `sender.send` may take before `start`/`resend` give up with SEND_FAILED (the secret is then
+   * never sealed, so a late email's code cannot be used). Default 15,000.
+   */
+  sendTimeoutMs: number;
 }
 
 export const DEFAULT_POLICY = {
@@ -44,6 +49,7 @@ export const DEFAULT_POLICY = {
     { max: 10, windowSeconds: 3_600 },
   ],
   storeTimeoutMs: 2_000,
+  sendTimeoutMs: 15_000,
 } as const satisfies MailboxPolicy;
 
 const positiveInt = z.number().int().positive();
@@ -58,6 +64,7 @@ const policySchema = z
     addressFailures: windowLimit,
     sendLimits: z.array(windowLimit).max(8),
     storeTimeoutMs: positiveInt.max(60_000),
+    sendTimeoutMs: positiveInt.max(300_000),
   })
   .partial()
   .strict();

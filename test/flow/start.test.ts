@@ -119,6 +119,17 @@ describe('flow.start', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('a sender that hangs: SEND_FAILED after sendTimeoutMs, and no secret', async () => {
+    const { flow } = setup({
+      sender: { send: () => new Promise<void>(() => {}) },
+      policy: { sendTimeoutMs: 50 },
+    });
+    const r = await flow.start({ email: EMAIL, purpose: 'login' }); // without the timeout: hangs, test times out
+    expect(r).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+    expect(Object.keys(r)).toEqual(['ok', 'error']);
+    if (!r.ok) expect(String((r.error.cause as Error).message)).toMatch(/50 ms/);
+  });
+
   it('a failed send does not supersede the previous, working code', async () => {
     let failing = false;
     const outbox = createTestOutbox();
