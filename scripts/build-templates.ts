@@ -67,7 +67,8 @@ export async function generate(
   }
 
   // Each code kind fills the code layout from `common` plus its own strings (its own win): every string slot
-  // must come from exactly one of them, so a per-kind string (like `button`) cannot be shadowed or go missing.
+  // must come from exactly one of them, so a per-kind string (like `button` or `linkIntro`) cannot be shadowed
+  // or go missing.
   const common = english.common as Record<string, string>;
   for (const kind of CODE_KINDS) {
     const own = english[kind] as unknown as Record<string, string>;

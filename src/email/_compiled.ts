@@ -27,7 +27,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Your code",
       "expiry": "This code expires in {minutes}.",
-      "linkIntro": "Or confirm with one click on this device:",
       "neverShare": "{appName} will never ask you for this code by phone or chat. Do not share it with anyone.",
       "ignore": "If you did not ask for this code, you can safely ignore this email. Someone may have typed your address by mistake.",
       "sentTo": "This email was sent to {email}."
@@ -38,6 +37,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Enter this code to finish creating your {appName} account.",
       "heading": "Confirm your email address",
       "intro": "Welcome to {appName}! Enter this code to confirm your email address and finish creating your account.",
+      "linkIntro": "Or confirm with one click on this device:",
       "button": "Confirm my email"
     },
     "login": {
@@ -46,6 +46,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Use this code to sign in to {appName}.",
       "heading": "Sign in to {appName}",
       "intro": "Enter this code to sign in to your {appName} account.",
+      "linkIntro": "Or sign in with one click on this device:",
       "button": "Sign in"
     },
     "email-change": {
@@ -54,6 +55,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Enter this code to confirm your new email address for {appName}.",
       "heading": "Confirm your new email address",
       "intro": "You asked to use this address for your {appName} account. Enter this code to confirm the change.",
+      "linkIntro": "Or confirm the change with one click on this device:",
       "button": "Confirm new email"
     },
     "default": {
@@ -62,6 +64,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Use this code to verify your email address with {appName}.",
       "heading": "Verify your email address",
       "intro": "Enter this code in {appName} to confirm that this email address belongs to you.",
+      "linkIntro": "Or verify with one click on this device:",
       "button": "Verify my email"
     },
     "notice": {
@@ -84,7 +87,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Tu código",
       "expiry": "Este código expira en {minutes}.",
-      "linkIntro": "O confirma con un solo clic en este dispositivo:",
       "neverShare": "{appName} nunca te pedirá este código por teléfono ni por chat. No lo compartas con nadie.",
       "ignore": "Si no solicitaste este código, puedes ignorar este correo sin problema. Es posible que alguien haya escrito tu dirección por error.",
       "sentTo": "Este correo se envió a {email}."
@@ -95,6 +97,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Usa este código para terminar de crear tu cuenta de {appName}.",
       "heading": "Confirma tu dirección de correo electrónico",
       "intro": "¡Te damos la bienvenida a {appName}! Usa este código para confirmar tu dirección de correo electrónico y terminar de crear tu cuenta.",
+      "linkIntro": "O confirma con un solo clic en este dispositivo:",
       "button": "Confirmar mi correo"
     },
     "login": {
@@ -103,6 +106,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Usa este código para iniciar sesión en {appName}.",
       "heading": "Inicia sesión en {appName}",
       "intro": "Usa este código para iniciar sesión en tu cuenta de {appName}.",
+      "linkIntro": "O inicia sesión con un solo clic en este dispositivo:",
       "button": "Iniciar sesión"
     },
     "email-change": {
@@ -111,6 +115,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Usa este código para confirmar tu nueva dirección de correo en {appName}.",
       "heading": "Confirma tu nueva dirección de correo electrónico",
       "intro": "Solicitaste usar esta dirección en tu cuenta de {appName}. Usa este código para confirmar el cambio.",
+      "linkIntro": "O confirma el cambio con un solo clic en este dispositivo:",
       "button": "Confirmar nuevo correo"
     },
     "default": {
@@ -119,6 +124,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Usa este código para verificar tu dirección de correo en {appName}.",
       "heading": "Verifica tu dirección de correo electrónico",
       "intro": "Escribe este código en {appName} para confirmar que esta dirección de correo electrónico te pertenece.",
+      "linkIntro": "O verifica con un solo clic en este dispositivo:",
       "button": "Verificar mi correo"
     },
     "notice": {
@@ -141,7 +147,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Votre code",
       "expiry": "Ce code expire dans {minutes}.",
-      "linkIntro": "Ou confirmez en un clic sur cet appareil :",
       "neverShare": "{appName} ne vous demandera jamais ce code par téléphone ou par chat. Ne le communiquez à personne.",
       "ignore": "Si vous n’avez pas demandé ce code, vous pouvez ignorer cet e-mail en toute sécurité. Quelqu’un a peut-être saisi votre adresse par erreur.",
       "sentTo": "Cet e-mail a été envoyé à {email}."
@@ -152,6 +157,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Saisissez ce code pour finaliser la création de votre compte {appName}.",
       "heading": "Confirmez votre adresse e-mail",
       "intro": "Bienvenue sur {appName} ! Saisissez ce code pour confirmer votre adresse e-mail et finaliser la création de votre compte.",
+      "linkIntro": "Ou confirmez en un clic sur cet appareil :",
       "button": "Confirmer mon adresse e-mail"
     },
     "login": {
@@ -160,6 +166,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Utilisez ce code pour vous connecter à {appName}.",
       "heading": "Connectez-vous à {appName}",
       "intro": "Saisissez ce code pour vous connecter à votre compte {appName}.",
+      "linkIntro": "Ou connectez-vous en un clic sur cet appareil :",
       "button": "Se connecter"
     },
     "email-change": {
@@ -168,6 +175,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Saisissez ce code pour confirmer votre nouvelle adresse e-mail sur {appName}.",
       "heading": "Confirmez votre nouvelle adresse e-mail",
       "intro": "Vous avez demandé à utiliser cette adresse pour votre compte {appName}. Saisissez ce code pour confirmer la modification.",
+      "linkIntro": "Ou confirmez la modification en un clic sur cet appareil :",
       "button": "Confirmer la nouvelle adresse"
     },
     "default": {
@@ -176,6 +184,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Utilisez ce code pour vérifier votre adresse e-mail sur {appName}.",
       "heading": "Vérifiez votre adresse e-mail",
       "intro": "Saisissez ce code dans {appName} pour confirmer que cette adresse e-mail vous appartient.",
+      "linkIntro": "Ou vérifiez en un clic sur cet appareil :",
       "button": "Vérifier mon adresse e-mail"
     },
     "notice": {
@@ -197,7 +206,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Ihr Code",
       "expiry": "Dieser Code ist {minutes} lang gültig.",
-      "linkIntro": "Oder bestätigen Sie mit einem Klick auf diesem Gerät:",
       "neverShare": "{appName} wird Sie niemals telefonisch oder per Chat nach diesem Code fragen. Geben Sie ihn an niemanden weiter.",
       "ignore": "Wenn Sie diesen Code nicht angefordert haben, können Sie diese E-Mail bedenkenlos ignorieren. Möglicherweise hat jemand versehentlich Ihre Adresse eingegeben.",
       "sentTo": "Diese E-Mail wurde an {email} gesendet."
@@ -208,6 +216,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Geben Sie diesen Code ein, um Ihr Konto bei {appName} fertig einzurichten.",
       "heading": "Bestätigen Sie Ihre E-Mail-Adresse",
       "intro": "Willkommen bei {appName}! Geben Sie diesen Code ein, um Ihre E-Mail-Adresse zu bestätigen und Ihr Konto fertig einzurichten.",
+      "linkIntro": "Oder bestätigen Sie mit einem Klick auf diesem Gerät:",
       "button": "E-Mail-Adresse bestätigen"
     },
     "login": {
@@ -216,6 +225,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Mit diesem Code melden Sie sich bei {appName} an.",
       "heading": "Bei {appName} anmelden",
       "intro": "Geben Sie diesen Code ein, um sich in Ihrem Konto bei {appName} anzumelden.",
+      "linkIntro": "Oder melden Sie sich mit einem Klick auf diesem Gerät an:",
       "button": "Anmelden"
     },
     "email-change": {
@@ -224,6 +234,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Geben Sie diesen Code ein, um Ihre neue E-Mail-Adresse für {appName} zu bestätigen.",
       "heading": "Bestätigen Sie Ihre neue E-Mail-Adresse",
       "intro": "Sie möchten diese Adresse für Ihr Konto bei {appName} verwenden. Geben Sie diesen Code ein, um die Änderung zu bestätigen.",
+      "linkIntro": "Oder bestätigen Sie die Änderung mit einem Klick auf diesem Gerät:",
       "button": "Neue E-Mail-Adresse bestätigen"
     },
     "default": {
@@ -232,6 +243,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Bestätigen Sie mit diesem Code Ihre E-Mail-Adresse bei {appName}.",
       "heading": "Verifizieren Sie Ihre E-Mail-Adresse",
       "intro": "Geben Sie diesen Code in {appName} ein, um zu bestätigen, dass diese E-Mail-Adresse Ihnen gehört.",
+      "linkIntro": "Oder verifizieren Sie mit einem Klick auf diesem Gerät:",
       "button": "E-Mail-Adresse verifizieren"
     },
     "notice": {
@@ -254,7 +266,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Il tuo codice",
       "expiry": "Questo codice scade tra {minutes}.",
-      "linkIntro": "Oppure conferma con un clic da questo dispositivo:",
       "neverShare": "{appName} non ti chiederà mai questo codice per telefono o in chat. Non condividerlo con nessuno.",
       "ignore": "Se non hai richiesto questo codice, puoi ignorare questa email senza problemi. Qualcuno potrebbe aver digitato il tuo indirizzo per errore.",
       "sentTo": "Questa email è stata inviata a {email}."
@@ -265,6 +276,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Inserisci questo codice per completare la creazione del tuo account {appName}.",
       "heading": "Conferma il tuo indirizzo email",
       "intro": "Ti diamo il benvenuto su {appName}! Inserisci questo codice per confermare il tuo indirizzo email e completare la creazione dell’account.",
+      "linkIntro": "Oppure conferma con un clic da questo dispositivo:",
       "button": "Conferma la mia email"
     },
     "login": {
@@ -273,6 +285,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Usa questo codice per accedere al tuo account {appName}.",
       "heading": "Accedi al tuo account {appName}",
       "intro": "Inserisci questo codice per accedere al tuo account {appName}.",
+      "linkIntro": "Oppure accedi con un clic da questo dispositivo:",
       "button": "Accedi"
     },
     "email-change": {
@@ -281,6 +294,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Inserisci questo codice per confermare il tuo nuovo indirizzo email su {appName}.",
       "heading": "Conferma il tuo nuovo indirizzo email",
       "intro": "Hai chiesto di usare questo indirizzo per il tuo account {appName}. Inserisci questo codice per confermare la modifica.",
+      "linkIntro": "Oppure conferma la modifica con un clic da questo dispositivo:",
       "button": "Conferma la nuova email"
     },
     "default": {
@@ -289,6 +303,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Usa questo codice per verificare il tuo indirizzo email su {appName}.",
       "heading": "Verifica il tuo indirizzo email",
       "intro": "Inserisci questo codice in {appName} per confermare che questo indirizzo email è tuo.",
+      "linkIntro": "Oppure verifica con un clic da questo dispositivo:",
       "button": "Verifica la mia email"
     },
     "notice": {
@@ -311,7 +326,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Seu código",
       "expiry": "Este código expira em {minutes}.",
-      "linkIntro": "Ou confirme com um clique neste dispositivo:",
       "neverShare": "{appName} nunca vai pedir este código por telefone ou chat. Não o compartilhe com ninguém.",
       "ignore": "Se você não solicitou este código, pode ignorar este e-mail com segurança. Alguém pode ter digitado seu endereço por engano.",
       "sentTo": "Este e-mail foi enviado para {email}."
@@ -322,6 +336,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Insira este código para concluir a criação da sua conta {appName}.",
       "heading": "Confirme seu endereço de e-mail",
       "intro": "Boas-vindas! Insira este código para confirmar seu endereço de e-mail e concluir a criação da sua conta {appName}.",
+      "linkIntro": "Ou confirme com um clique neste dispositivo:",
       "button": "Confirmar meu e-mail"
     },
     "login": {
@@ -330,6 +345,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Use este código para acessar sua conta {appName}.",
       "heading": "Entre na sua conta {appName}",
       "intro": "Insira este código para entrar na sua conta {appName}.",
+      "linkIntro": "Ou entre com um clique neste dispositivo:",
       "button": "Entrar"
     },
     "email-change": {
@@ -338,6 +354,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Insira este código para confirmar o novo endereço de e-mail da sua conta {appName}.",
       "heading": "Confirme seu novo endereço de e-mail",
       "intro": "Você pediu para usar este endereço na sua conta {appName}. Insira este código para confirmar a alteração.",
+      "linkIntro": "Ou confirme a alteração com um clique neste dispositivo:",
       "button": "Confirmar novo e-mail"
     },
     "default": {
@@ -346,6 +363,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Use este código para verificar seu endereço de e-mail em {appName}.",
       "heading": "Verifique seu endereço de e-mail",
       "intro": "Insira este código em {appName} para confirmar que este endereço de e-mail pertence a você.",
+      "linkIntro": "Ou verifique com um clique neste dispositivo:",
       "button": "Verificar meu e-mail"
     },
     "notice": {
@@ -367,7 +385,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Je code",
       "expiry": "Deze code verloopt over {minutes}.",
-      "linkIntro": "Of bevestig met één klik op dit apparaat:",
       "neverShare": "{appName} vraagt je nooit om deze code via de telefoon of chat. Deel hem met niemand.",
       "ignore": "Heb je deze code niet aangevraagd? Dan kun je deze e-mail gerust negeren. Misschien heeft iemand per ongeluk jouw e-mailadres ingevuld.",
       "sentTo": "Deze e-mail is verzonden naar {email}."
@@ -378,6 +395,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Voer deze code in om het aanmaken van je account bij {appName} af te ronden.",
       "heading": "Bevestig je e-mailadres",
       "intro": "Welkom bij {appName}! Voer deze code in om je e-mailadres te bevestigen en het aanmaken van je account af te ronden.",
+      "linkIntro": "Of bevestig met één klik op dit apparaat:",
       "button": "E-mailadres bevestigen"
     },
     "login": {
@@ -386,6 +404,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Gebruik deze code om in te loggen bij {appName}.",
       "heading": "Inloggen bij {appName}",
       "intro": "Voer deze code in om in te loggen op je account bij {appName}.",
+      "linkIntro": "Of log in met één klik op dit apparaat:",
       "button": "Inloggen"
     },
     "email-change": {
@@ -394,6 +413,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Voer deze code in om je nieuwe e-mailadres voor {appName} te bevestigen.",
       "heading": "Bevestig je nieuwe e-mailadres",
       "intro": "Je hebt gevraagd om dit adres te gebruiken voor je account bij {appName}. Voer deze code in om de wijziging te bevestigen.",
+      "linkIntro": "Of bevestig de wijziging met één klik op dit apparaat:",
       "button": "Nieuw e-mailadres bevestigen"
     },
     "default": {
@@ -402,6 +422,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Gebruik deze code om je e-mailadres bij {appName} te verifiëren.",
       "heading": "Verifieer je e-mailadres",
       "intro": "Vul deze code in bij {appName} om te bevestigen dat dit e-mailadres van jou is.",
+      "linkIntro": "Of verifieer met één klik op dit apparaat:",
       "button": "E-mailadres verifiëren"
     },
     "notice": {
@@ -425,7 +446,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "Twój kod",
       "expiry": "Kod wygaśnie za {minutes}.",
-      "linkIntro": "Możesz też potwierdzić jednym kliknięciem na tym urządzeniu:",
       "neverShare": "{appName} nigdy nie poprosi Cię o ten kod przez telefon ani czat. Nie podawaj go nikomu.",
       "ignore": "Jeśli ten kod nie został wysłany na Twoją prośbę, możesz bezpiecznie zignorować tę wiadomość. Ktoś mógł przez pomyłkę wpisać Twój adres.",
       "sentTo": "Ta wiadomość została wysłana na adres {email}."
@@ -436,6 +456,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Wpisz ten kod, aby dokończyć zakładanie konta w {appName}.",
       "heading": "Potwierdź adres e-mail",
       "intro": "Witamy w {appName}! Wpisz ten kod, aby potwierdzić adres e-mail i dokończyć zakładanie konta.",
+      "linkIntro": "Możesz też potwierdzić jednym kliknięciem na tym urządzeniu:",
       "button": "Potwierdź adres e-mail"
     },
     "login": {
@@ -444,6 +465,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Użyj tego kodu, aby zalogować się do {appName}.",
       "heading": "Zaloguj się do {appName}",
       "intro": "Wpisz ten kod, aby zalogować się na swoje konto w {appName}.",
+      "linkIntro": "Możesz też zalogować się jednym kliknięciem na tym urządzeniu:",
       "button": "Zaloguj się"
     },
     "email-change": {
@@ -452,6 +474,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Wpisz ten kod, aby potwierdzić nowy adres e-mail w {appName}.",
       "heading": "Potwierdź nowy adres e-mail",
       "intro": "Chcesz używać tego adresu na swoim koncie w {appName}. Wpisz ten kod, aby potwierdzić zmianę.",
+      "linkIntro": "Możesz też potwierdzić zmianę jednym kliknięciem na tym urządzeniu:",
       "button": "Potwierdź nowy adres e-mail"
     },
     "default": {
@@ -460,6 +483,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "Użyj tego kodu, aby zweryfikować adres e-mail w {appName}.",
       "heading": "Zweryfikuj adres e-mail",
       "intro": "Wpisz ten kod w {appName}, aby potwierdzić, że ten adres e-mail należy do Ciebie.",
+      "linkIntro": "Możesz też zweryfikować adres jednym kliknięciem na tym urządzeniu:",
       "button": "Zweryfikuj adres e-mail"
     },
     "notice": {
@@ -480,7 +504,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "確認コード",
       "expiry": "このコードの有効期間は{minutes}です。",
-      "linkIntro": "または、このデバイスからワンクリックで確認することもできます：",
       "neverShare": "{appName}が電話やチャットでこのコードをお尋ねすることはありません。このコードは誰にも教えないでください。",
       "ignore": "このコードに心当たりがない場合は、このメールを無視していただいて問題ありません。どなたかが誤ってお客様のメールアドレスを入力した可能性があります。",
       "sentTo": "このメールは{email}宛てに送信されました。"
@@ -491,6 +514,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "このコードを入力して、{appName}のアカウント登録を完了してください。",
       "heading": "メールアドレスの確認",
       "intro": "{appName}へようこそ！このコードを入力してメールアドレスを確認し、アカウントの作成を完了してください。",
+      "linkIntro": "または、このデバイスからワンクリックで確認することもできます：",
       "button": "メールアドレスを確認"
     },
     "login": {
@@ -499,6 +523,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "このコードを使って{appName}にログインしてください。",
       "heading": "{appName}にログイン",
       "intro": "このコードを入力して、{appName}アカウントにログインしてください。",
+      "linkIntro": "または、このデバイスからワンクリックでログインすることもできます：",
       "button": "ログイン"
     },
     "email-change": {
@@ -507,6 +532,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "このコードを入力して、{appName}で使用する新しいメールアドレスを確認してください。",
       "heading": "新しいメールアドレスの確認",
       "intro": "{appName}アカウントでこのメールアドレスを使用するリクエストを受け付けました。このコードを入力して、変更を確定してください。",
+      "linkIntro": "または、このデバイスからワンクリックで変更を確定することもできます：",
       "button": "新しいメールアドレスを確認"
     },
     "default": {
@@ -515,6 +541,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "このコードを使って、{appName}でメールアドレスを認証してください。",
       "heading": "メールアドレスの認証",
       "intro": "このメールアドレスがご本人のものであることを確認するため、{appName}でこのコードを入力してください。",
+      "linkIntro": "または、このデバイスからワンクリックで認証することもできます：",
       "button": "メールアドレスを認証"
     },
     "notice": {
@@ -535,7 +562,6 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
     "common": {
       "codeLabel": "您的验证码",
       "expiry": "此验证码 {minutes}内有效。",
-      "linkIntro": "您也可以在此设备上一键确认：",
       "neverShare": "{appName} 绝不会通过电话或聊天向您索要此验证码。请勿将验证码告诉任何人。",
       "ignore": "如果您并未请求此验证码，可以放心忽略这封邮件。可能是有人误输入了您的邮箱地址。",
       "sentTo": "此邮件发送至 {email}。"
@@ -546,6 +572,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "输入此验证码，完成 {appName} 账号注册。",
       "heading": "确认您的邮箱地址",
       "intro": "欢迎使用 {appName}！请输入此验证码确认您的邮箱地址，完成账号创建。",
+      "linkIntro": "您也可以在此设备上一键确认：",
       "button": "确认邮箱地址"
     },
     "login": {
@@ -554,6 +581,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "使用此验证码登录 {appName}。",
       "heading": "登录 {appName}",
       "intro": "请输入此验证码，登录您的 {appName} 账号。",
+      "linkIntro": "您也可以在此设备上一键登录：",
       "button": "登录"
     },
     "email-change": {
@@ -562,6 +590,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "输入此验证码，确认您 {appName} 账号的新邮箱地址。",
       "heading": "确认您的新邮箱地址",
       "intro": "您申请将此邮箱地址用于您的 {appName} 账号。请输入此验证码确认更改。",
+      "linkIntro": "您也可以在此设备上一键确认更改：",
       "button": "确认新邮箱地址"
     },
     "default": {
@@ -570,6 +599,7 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "preheader": "使用此验证码在 {appName} 验证您的邮箱地址。",
       "heading": "验证您的邮箱地址",
       "intro": "请在 {appName} 中输入此验证码，以确认此邮箱地址属于您。",
+      "linkIntro": "您也可以在此设备上一键验证：",
       "button": "验证邮箱地址"
     },
     "notice": {

@@ -7,6 +7,8 @@ export interface CodeMessageStrings {
   preheader: string;
   heading: string;
   intro: string;
+  /** The sentence above the one-click button, "Or sign in with one click on this device:" for `login`. */
+  linkIntro: string;
   /** The one-click button's label, e.g. "Sign in" for `login`. */
   button: string;
 }
@@ -20,7 +22,6 @@ export interface LocaleStrings {
   common: {
     codeLabel: string;
     expiry: string;
-    linkIntro: string;
     neverShare: string;
     ignore: string;
     sentTo: string;

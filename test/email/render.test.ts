@@ -85,14 +85,18 @@ describe('every purpose × locale renders', () => {
             const url = `https://acme.example/verify?c=${challengeId}&k=${code}`;
             expect(html).toContain(`href="${escapeHtml(url)}"`);
             expect(text).toContain(`\n${url}\n`);
-            // The button says what this kind of email does ("Sign in" on a login email).
+            // The button, and the sentence above it, say what this kind of email does ("Or sign in with one
+            // click on this device:" above "Sign in" on a login email).
             expect(html).toContain(`> ${escapeHtml(s[kind]!.button!)} </a>`);
+            expect(html).toContain(`>${escapeHtml(s[kind]!.linkIntro!)}</div>`);
+            expect(text).toContain(`\n${s[kind]!.linkIntro!}\n\n${url}\n`);
             expect(text).toContain(FULL.supportText);
             expect(html).toContain('src="https://acme.example/logo.png"');
             expect(html).toContain('#0f766e');
           } else {
             expect(html).not.toContain('href=');
             expect(html).not.toContain('<img');
+            expect(text).not.toContain(s[kind]!.linkIntro!);
           }
         }
       });

@@ -12,6 +12,7 @@ const HOST_MJML = `<mjml lang="{{lang}}" dir="{{dir}}">
       <mj-text font-size="32px" font-family="monospace">{{code}}</mj-text>
       <mj-text>{{expiry}}</mj-text>
       <mj-raw>{{#linkUrl}}</mj-raw>
+      <mj-text>{{linkIntro}}</mj-text>
       <mj-button href="{{linkUrl}}" background-color="{{brandColor}}" color="{{brandTextColor}}">{{button}}</mj-button>
       <mj-raw>{{/linkUrl}}</mj-raw>
       <mj-text>{{ignore}} {{sentTo}}</mj-text>
@@ -49,8 +50,9 @@ describe('compileTemplate (mailbox-challenge/templates)', () => {
     expect(message.html).toContain(`href="https://acme.example/v?c=${challengeId}"`);
     expect(message.html).toContain('background:#7c3aed');
     expect(message.html).toContain(escapeHtml('Bei Acme & Co anmelden'));
-    // {{button}} is the purpose's label: "Anmelden" for login, the signup one for signup.
+    // {{button}} and {{linkIntro}} are the purpose's: "Anmelden" for login, the signup ones for signup.
     expect(message.html).toContain('> Anmelden </a>');
+    expect(message.html).toContain('>Oder melden Sie sich mit einem Klick auf diesem Gerät an:</div>');
     const signup = createWithMessage(
       {
         appName: 'Acme',
@@ -61,7 +63,9 @@ describe('compileTemplate (mailbox-challenge/templates)', () => {
       { purpose: 'signup' },
     ).message;
     expect(signup.html).toContain('> E-Mail-Adresse bestätigen </a>');
+    expect(signup.html).toContain('>Oder bestätigen Sie mit einem Klick auf diesem Gerät:</div>');
     expect(signup.html).not.toContain('Anmelden');
+    expect(signup.html).not.toContain('melden Sie sich');
     expect(withoutStyles(message.html)).not.toMatch(LEFTOVER);
     expect(message.text).toContain(`\n${code}\n`);
     expect(message.text).toContain(`https://acme.example/v?c=${challengeId}\n`);
