@@ -2,9 +2,11 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    const count = { passed: 0, failed: 0, skipped: 0 };
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+    const count = { passed: 0, failed: unhandledErrors.length, skipped: 0 };
     for (const module of testModules) {
+      // A file that fails before its tests run (an import or setup error) counts as one failure.
+      if (module.state() === 'failed' && ![...module.children.allTests('failed')].length) count.failed++;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') count.passed++;
