@@ -9,13 +9,14 @@ export const GENERATION_WINDOW_SECONDS = 86_400;
 // Store TTLs outlive what they guard by this much, to absorb clock skew between app servers and the store.
 const TTL_SLACK_SECONDS = 60;
 
-type Kind = 'attempts' | 'used' | 'fail' | 'refund' | 'send' | 'gen';
+type Kind = 'attempts' | 'used' | 'fail' | 'refund' | 'send' | 'unsent' | 'gen';
 const PREFIX: Record<Kind, string> = {
   attempts: 'a',
   used: 'u',
   fail: 'f',
   refund: 'r',
   send: 's',
+  unsent: 'n',
   gen: 'g',
 };
 
@@ -38,6 +39,61 @@ export function windowAt(now: number, windowSeconds: number): { index: number; s
 /** Seconds a key guarding something until `until` (epoch ms) must live. */
 export const ttlUntil = (now: number, until: number): number =>
   Math.max(1, Math.ceil((until - now) / 1000)) + TTL_SLACK_SECONDS;
+
+/** A send limit's window is kept as this many slot counters, plus the current one. */
+export const SLOTS_PER_WINDOW = 6;
+
+/** A sliding-window reservation: `wait` 0 means allowed; `release()` takes the reservation back. */
+export interface Reservation {
+  wait: number;
+  release(): Promise<void>;
+}
+
+/**
+ * Reserves one event under a sliding-window limit ("at most `max` in any `windowSeconds`"), kept as slot
+ * counters of windowSeconds / 6 each. The current slot's counter is a ticket dispenser: the increment's
+ * answer orders parallel callers exactly, and ticket n is allowed when the six slots before it plus n stay
+ * within `max`. Each slot also counts its released reservations (refused, or not sent), and only settled
+ * slots are read, so refused retries never hold a client out longer than its real sends do. Counting one
+ * slot more than the window errs on the safe side: never more than `max` in any window, at the price of up
+ * to one slot's extra wait. (Fixed windows would let 2 × max through around a boundary.)
+ *
+ * @param slotKey - The store key of a slot's counter of `reserved` or of `released` events.
+ * @returns `wait`: 0 when allowed, else the seconds until an event would be; `release` gives it back.
+ */
+export async function reserveInWindow(
+  store: ChallengeStore,
+  slotKey: (slot: number, counter: 'reserved' | 'released') => string,
+  limit: { max: number; windowSeconds: number },
+  t: number,
+): Promise<Reservation> {
+  const slotMs = Math.ceil((limit.windowSeconds * 1000) / SLOTS_PER_WINDOW);
+  const now = Math.floor(t / slotMs);
+  const ttl = Math.ceil(((SLOTS_PER_WINDOW + 1) * slotMs) / 1000) + TTL_SLACK_SECONDS;
+  const release = async () => {
+    await store.increment(slotKey(now, 'released'), ttl);
+  };
+  const ticket = await store.increment(slotKey(now, 'reserved'), ttl);
+  const older = Array.from({ length: SLOTS_PER_WINDOW }, (_, k) => now - SLOTS_PER_WINDOW + k); // oldest first
+  const counts = await Promise.all(
+    older.map(async (slot) => {
+      const [reserved, released] = await Promise.all([
+        store.get(slotKey(slot, 'reserved')),
+        store.get(slotKey(slot, 'released')),
+      ]);
+      return (reserved ?? 0) - (released ?? 0);
+    }),
+  );
+  const settled = counts.reduce((a, b) => a + b, 0);
+  if (settled + ticket <= limit.max) return { wait: 0, release };
+  // Refused. Within this slot tickets only grow, so the earliest chance is a later slot, once enough of the
+  // older slots have left the window (slot k, oldest first, leaves when slot `now + k + 1` begins).
+  const held = ticket - 1 - ((await store.get(slotKey(now, 'released'))) ?? 0); // others' tickets here
+  let total = settled + Math.max(0, held);
+  let k = 0;
+  while (k < counts.length && total - counts[k]! >= limit.max) total -= counts[k++]!;
+  return { wait: Math.max(1, Math.ceil(((now + k + 1) * slotMs - t) / 1000)), release };
+}
 
 /** Marks a store failure so the flow can map it to STORE_UNAVAILABLE. */
 export class StoreFailure extends Error {}

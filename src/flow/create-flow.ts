@@ -32,6 +32,8 @@ import type { Result } from '../verify.js';
 import {
   GENERATION_WINDOW_SECONDS,
   guardStore,
+  type Reservation,
+  reserveInWindow,
   StoreFailure,
   storeKey,
   storeUnavailable,
@@ -230,13 +232,24 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         retryAfterSeconds: failures.secondsLeft,
       });
     }
+    // Every limit holds a reservation; a refusal by any of them releases them all, since nothing is sent.
+    const reservations: Reservation[] = [];
     for (const [i, limit] of policy.sendLimits.entries()) {
-      const w = windowAt(t, limit.windowSeconds);
-      const sent = await store.increment(
-        storeKey(k, 'send', i, limit.windowSeconds, address.mailbox, w.index),
-        limit.windowSeconds,
-      );
-      if (sent > limit.max) return err('RATE_LIMITED', undefined, { retryAfterSeconds: w.secondsLeft });
+      const slotKey = (slot: number, counter: 'reserved' | 'released') =>
+        storeKey(
+          k,
+          counter === 'reserved' ? 'send' : 'unsent',
+          i,
+          limit.windowSeconds,
+          address.mailbox,
+          slot,
+        );
+      const reservation = await reserveInWindow(store, slotKey, limit, t);
+      reservations.push(reservation);
+      if (reservation.wait > 0) {
+        await Promise.all(reservations.map((r) => r.release()));
+        return err('RATE_LIMITED', undefined, { retryAfterSeconds: reservation.wait });
+      }
     }
     const draft = draftChallenge(spec, k, t, randomBytes(drawSize(spec)));
     const rendered = renderChallengeMessage({

@@ -3,7 +3,10 @@ import { DEFAULTS } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
 import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';
 
-/** A fixed window: at most `max` events per `windowSeconds`, windows aligned to the Unix epoch. */
+/**
+ * At most `max` events per `windowSeconds`. Send limits slide (any `windowSeconds` span); the address failure
+ * budget uses fixed windows aligned to the Unix epoch, so its `retryAfterSeconds` is the window's end.
+ */
 export interface WindowLimit {
   max: number;
   windowSeconds: number;
@@ -25,8 +28,9 @@ export interface MailboxPolicy {
    */
   addressFailures: WindowLimit;
   /**
-   * Emails one mailbox (address without +tag) may receive, each limit on its own; exceeding any is
-   * RATE_LIMITED with `retryAfterSeconds` and sends nothing. Default 3 per 60 s and 10 per 3,600 s.
+   * Emails one mailbox (address without +tag) may receive in any sliding window, each limit on its own;
+   * exceeding any is RATE_LIMITED with `retryAfterSeconds` and sends nothing. Default 3 per 60 s and 10 per
+   * 3,600 s. Counted in slots of a sixth of the window, conservatively (a refusal may last up to one slot longer).
    */
   sendLimits: readonly WindowLimit[];
   /** Milliseconds a store call may take before the flow gives up with STORE_UNAVAILABLE. Default 2,000. */

@@ -87,4 +87,15 @@ export function testFlowAcrossServers(
     expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
     expect(refused.ok || refused.error.retryAfterSeconds).toBeGreaterThan(0);
   });
+
+  it('20 parallel starts spread over both servers: exactly 3 emails go out', async () => {
+    const [a, b] = twoServers();
+    const email = freshEmail();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).flow.start({ email, purpose: 'login' })),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED')).toHaveLength(17);
+    expect(a.outbox.messages.length + b.outbox.messages.length).toBe(3);
+  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ChallengeStore, createMailboxFlow } from '../../src/index.js';
-import { createTestOutbox } from '../../src/testing/index.js';
+import { type ChallengeStore, createMailboxFlow, memoryStore } from '../../src/index.js';
+import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
 import { EMAIL, keys, must, setup, wrong } from './_setup.js';
 
 describe('flow.start', () => {
@@ -57,17 +57,54 @@ describe('flow.start', () => {
 
   it('the 4th start within a minute is RATE_LIMITED with retryAfterSeconds and sends nothing', async () => {
     const { flow, outbox, clock } = setup();
-    clock.set(Date.UTC(2026, 0, 1, 12, 0, 15)); // 45 s before the minute window ends
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 15)); // in the 10 s slot that starts at 12:00:10
     for (let i = 0; i < 3; i++) must(await flow.start({ email: EMAIL, purpose: 'login' }));
     const r = await flow.start({ email: EMAIL, purpose: 'login' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterSeconds: 45 } });
+    // The three sends stop counting when their slot leaves the window: at 12:01:20, 65 s from now.
+    expect(r).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterSeconds: 65 } });
     expect(outbox.messages).toHaveLength(3);
     // plus-tags and case do not dodge the per-mailbox limit
     const tagged = await flow.start({ email: 'ada+x@EXAMPLE.com', purpose: 'signup' });
     expect(tagged).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
-    clock.advance(45_000);
+    clock.advance(64_000); // a second early: still refused
+    expect(await flow.start({ email: EMAIL, purpose: 'login' })).toMatchObject({
+      error: { code: 'RATE_LIMITED' },
+    });
+    clock.advance(1_000); // retryAfterSeconds was honest
     must(await flow.start({ email: EMAIL, purpose: 'login' }));
     expect(outbox.messages).toHaveLength(4);
+  });
+
+  it('the window slides: three sends just before a minute boundary still block a fourth just after it', async () => {
+    const { flow, outbox, clock } = setup();
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 58));
+    for (let i = 0; i < 3; i++) must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    clock.advance(3_000); // 12:01:01, a new calendar minute: a fixed window would let 3 more through
+    expect(await flow.start({ email: EMAIL, purpose: 'login' })).toMatchObject({
+      ok: false,
+      error: { code: 'RATE_LIMITED' },
+    });
+  });
+
+  it('a client retrying every 7 s for two hours: never more than 3 sends in any 60 s or 10 in any hour', async () => {
+    const sentAt: number[] = [];
+    const clock = createTestClock(Date.UTC(2026, 0, 1, 12, 0, 58));
+    const { flow } = setup({
+      now: clock.now,
+      store: memoryStore({ now: clock.now }),
+      sender: { send: async () => void sentAt.push(clock.now()) },
+    });
+    for (let i = 0; i < 1030; i++) {
+      const r = await flow.start({ email: EMAIL, purpose: 'login' });
+      if (!r.ok) expect(r.error.code).toBe('RATE_LIMITED');
+      clock.advance(7_000);
+    }
+    const most = (spanMs: number) =>
+      Math.max(...sentAt.map((t0) => sentAt.filter((t) => t >= t0 && t < t0 + spanMs).length));
+    expect(most(60_000)).toBe(3);
+    expect(most(3_600_000)).toBe(10);
+    // Refused retries do not count: the client is not locked out for as long as it keeps trying.
+    expect(sentAt.length).toBe(20);
   });
 
   it('10 sends per hour: the hour limit holds across minute windows', async () => {
