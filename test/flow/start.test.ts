@@ -84,6 +84,7 @@ describe('flow.start', () => {
       ok: false,
       error: { code: 'RATE_LIMITED' },
     });
+    expect(outbox.messages).toHaveLength(3);
   });
 
   it('a client retrying every 7 s for two hours: never more than 3 sends in any 60 s or 10 in any hour', async () => {
