@@ -17,7 +17,7 @@ import {
 import type { Locale } from './locale.js';
 
 /** The default brand colour: a blue with 5.2:1 contrast against white button text. */
-export const DEFAULT_BRAND_COLOR = '#2563eb';
+const DEFAULT_BRAND_COLOR = '#2563eb';
 
 interface Prepared {
   html: readonly Part[];
@@ -159,7 +159,7 @@ export const ttlMinutes = (ttlSeconds: number): number => Math.max(1, Math.floor
 const textColors = new Map<string, string>();
 
 /** Black or white, whichever reads better on the brand colour (WCAG relative luminance); cached. */
-export function textColorOn(hex: string): string {
+function textColorOn(hex: string): string {
   let color = textColors.get(hex);
   if (color === undefined) {
     color = computeTextColor(hex);

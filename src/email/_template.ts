@@ -41,9 +41,6 @@ export const CODE_STRING_SLOTS = [
 /** Locale strings of the notice sent to the old address on an email change. */
 export const NOTICE_STRING_SLOTS = ['preheader', 'heading', 'body', 'ifYou', 'ifNotYou', 'sentTo'] as const;
 
-/** Placeholders a locale string may use, written `{name}` in the JSON files. */
-export const STRING_PLACEHOLDERS = ['appName', 'code', 'minutes', 'email', 'newEmail'] as const;
-
 export type Values = Partial<Record<ValueSlot, string>>;
 
 const SLOT = 0;
