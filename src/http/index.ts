@@ -1,0 +1,12 @@
+export {
+  type ChallengeAnswer,
+  type ChallengeStateLike,
+  createMailboxHandlers,
+  type HandlerFlow,
+  type IssuedLike,
+  type LinkPageView,
+  type MailboxHandlers,
+  type MailboxHandlersOptions,
+  type StartBinding,
+  statusOf,
+} from './handlers.js';
