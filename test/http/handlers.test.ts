@@ -155,11 +155,12 @@ describe('start', () => {
 describe('CSRF', () => {
   it('refuses a POST from another origin, or one a browser marks cross-site or same-site, before doing anything', async () => {
     const { browser, outbox } = setup();
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { origin: 'http://localhost:3001' },
       { origin: 'null', 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const r = await browser.post('/auth/start', { email: EMAIL, purpose: 'login' }, { headers });
       expect(r.status).toBe(403);
       expect((await r.json()).error).toMatchObject({ code: 'INVALID_INPUT', fields: ['origin'] });
