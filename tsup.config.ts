@@ -8,7 +8,6 @@ const entry = {
   testing: 'src/testing/index.ts',
   templates: 'src/templates/index.ts',
   http: 'src/http/index.ts',
-  'http/node': 'src/http/node.ts',
 };
 
 export default defineConfig([

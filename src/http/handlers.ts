@@ -511,7 +511,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     } else {
       fields = Object.fromEntries(ctx.url.searchParams);
     }
-    const purpose = purposeOf(fields.p);
+    let purpose = purposeOf(fields.p);
     const c = fields.c ?? '';
     const k = fields.k ?? '';
     const message = (code: MailboxChallengeErrorCode) =>
@@ -520,8 +520,18 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       const code = 'INVALID_INPUT';
       return page({ kind: 'error', purpose, code, message: message(code), startUrl }, 400, request);
     }
-    const cookie = purpose ? readChallengeCookie(request, ctx.nameFor(purpose)) : null;
-    if (!purpose || !cookie || cookie.challengeId !== c) {
+    // The purpose comes from the link when it carries one; else from whichever purpose's cookie holds this
+    // challenge (the cookie names are ours, and verify checks the purpose sealed in the challenge anyway).
+    let cookie: ChallengeCookie | null = null;
+    for (const p of purpose ? [purpose] : purposes) {
+      const found = readChallengeCookie(request, ctx.nameFor(p));
+      if (found?.challengeId === c) {
+        purpose = p;
+        cookie = found;
+        break;
+      }
+    }
+    if (!purpose || !cookie) {
       // Another browser (or a mail scanner): nothing here can spend the code.
       return page({ kind: 'other-device', purpose, code: k, startUrl }, 200, request);
     }

@@ -10,3 +10,10 @@ export {
   type StartBinding,
   statusOf,
 } from './handlers.js';
+export {
+  type NodeHandler,
+  type NodeHandlerOptions,
+  type NodeRequestLike,
+  type NodeResponseLike,
+  toNodeHandler,
+} from './node.js';

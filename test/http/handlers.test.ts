@@ -346,6 +346,20 @@ describe('one-click link', () => {
     expect(browser.jar.has('mc-login')).toBe(false);
   });
 
+  it('a link without the purpose finds it from the cookie that holds the challenge', async () => {
+    const { browser, outbox, verified } = setup();
+    await browser.post('/auth/start', { email: 'a@example.com', purpose: 'signup' });
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
+    const url = linkOf(outbox.last(EMAIL)!.html);
+    expect(url.searchParams.has('p')).toBe(false);
+    const html = await (await browser.get(url.pathname + url.search)).text();
+    expect(html).toContain('value="login"');
+    const fields = Object.fromEntries([...html.matchAll(/name="(\w)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    expect((await browser.post('/auth/link', fields, { form: true })).status).toBe(200);
+    expect(verified).toEqual([{ email: EMAIL, purpose: 'login' }]);
+    expect(browser.jar.has('mc-signup')).toBe(true);
+  });
+
   it('in another browser it says to enter the code where they started, and spends nothing', async () => {
     const { browser, outbox, handlers, verified } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
