@@ -354,7 +354,9 @@ describe('one-click link', () => {
     expect(url.searchParams.has('p')).toBe(false);
     const html = await (await browser.get(url.pathname + url.search)).text();
     expect(html).toContain('value="login"');
-    const fields = Object.fromEntries([...html.matchAll(/name="(\w)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    const fields = Object.fromEntries(
+      [...html.matchAll(/name="(\w)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
+    );
     expect((await browser.post('/auth/link', fields, { form: true })).status).toBe(200);
     expect(verified).toEqual([{ email: EMAIL, purpose: 'login' }]);
     expect(browser.jar.has('mc-signup')).toBe(true);
