@@ -49,6 +49,11 @@ export interface MailboxHandlersOptions {
     request: Request;
   }): StartBinding | Response | undefined | Promise<StartBinding | Response | undefined>;
   /**
+   * Called after a start emailed its code, e.g. to send the old address a notice for `email-change`
+   * (`flow.notifyEmailChange`). Not called when the start failed.
+   */
+  onStarted?(input: { purpose: string; email: string; request: Request }): void | Promise<void>;
+  /**
    * Origins whose POSTs are accepted (`https://app.example`). Default: the request URL's own origin.
    * Set it behind a proxy that changes the host or scheme.
    */
@@ -365,6 +370,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     });
     // A failed start leaves an earlier challenge of this purpose in place: it still works.
     if (!r.ok) return failure(r.error, ctx, { purpose, locale: fields.locale, clear: false });
+    await options.onStarted?.({ purpose, email: fields.email.trim(), request });
     const headers = new Headers();
     headers.append(
       'set-cookie',
