@@ -94,13 +94,22 @@ async function main() {
   const actual = (server.address() as AddressInfo).port;
   const publicUrl = (process.env.PUBLIC_URL ?? `http://localhost:${actual}`).replace(/\/$/, '');
 
-  const flow = createMailboxFlow({
-    keys: parseKeys(secrets.keys),
-    appName: APP_NAME,
-    sender,
-    ...(store && { store }),
-    message: { link: { urlTemplate: `${publicUrl}/auth/link?c={challengeId}&k={code}` } },
-  });
+  const flowWithLink = (urlTemplate: string) =>
+    createMailboxFlow({
+      keys: parseKeys(secrets.keys),
+      appName: APP_NAME,
+      sender,
+      ...(store && { store }),
+      message: { link: { urlTemplate } },
+    });
+  let flow: ReturnType<typeof createMailboxFlow>;
+  try {
+    // The link carries its purpose where the flow fills {purpose} in link templates.
+    flow = flowWithLink(`${publicUrl}/auth/link?p={purpose}&c={challengeId}&k={code}`);
+  } catch {
+    // Older flows: the confirm page finds the purpose from the cookie that holds the challenge.
+    flow = flowWithLink(`${publicUrl}/auth/link?c={challengeId}&k={code}`);
+  }
   app = await createDemoApp({
     flow,
     sender,
