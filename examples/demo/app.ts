@@ -72,12 +72,11 @@ export async function createDemoApp(options: DemoOptions): Promise<(request: Req
       httpOnly: true,
       secure,
     });
-  /** A JSON caller (fetch) gets JSON; the one-click link's form POST gets a redirect. */
-  const done = (request: Request, setCookies: string[]) => {
-    const form = (request.headers.get('content-type') ?? '').includes('form');
+  /** The page's fetch gets JSON; the one-click link's form POST gets a redirect. */
+  const done = (via: 'code' | 'link', setCookies: string[]) => {
     const headers = new Headers();
     for (const c of setCookies) headers.append('set-cookie', c);
-    if (form) return redirect('/', headers);
+    if (via === 'link') return redirect('/', headers);
     headers.set('content-type', 'application/json');
     return new Response(JSON.stringify({ ok: true, redirect: '/' }), { headers });
   };
@@ -128,7 +127,7 @@ export async function createDemoApp(options: DemoOptions): Promise<(request: Req
         locale: notice.locale,
       });
     },
-    onVerified: async (challenge, request) => {
+    onVerified: async (challenge, request, { via }) => {
       const secure = secureOf(request);
       if (challenge.purpose === 'email-change') {
         const user = challenge.userId ? byId.get(challenge.userId) : undefined;
@@ -153,7 +152,7 @@ export async function createDemoApp(options: DemoOptions): Promise<(request: Req
         users.delete(user.email.toLowerCase());
         user.email = challenge.email;
         users.set(user.email.toLowerCase(), user);
-        return done(request, [
+        return done(via, [
           flash(`Your email address is now ${user.email}. We told your old address.`, secure),
         ]);
       }
@@ -164,7 +163,7 @@ export async function createDemoApp(options: DemoOptions): Promise<(request: Req
         users.set(user.email.toLowerCase(), user);
         byId.set(user.id, user);
       }
-      return done(request, [await sessions.issue({ uid: user.id }, secure)]);
+      return done(via, [await sessions.issue({ uid: user.id }, secure)]);
     },
   });
 

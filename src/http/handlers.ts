@@ -25,6 +25,15 @@ export interface StartBinding {
   metadata?: JsonObject;
 }
 
+/** How a verify arrived, for `onVerified`. */
+export interface VerifiedContext {
+  /**
+   * `code`: a POST to …/verify, usually `fetch` from your page: answer JSON. `link`: the one-click link's
+   * confirm page posted an HTML form: answer with a redirect (303) or a page.
+   */
+  via: 'code' | 'link';
+}
+
 /** Options of {@link createMailboxHandlers}. */
 export interface MailboxHandlersOptions {
   /** A flow from `createMailboxFlow` (or anything with the same methods). */
@@ -37,7 +46,11 @@ export interface MailboxHandlersOptions {
    * Look the account up here, by `challenge.email`: this is where an unknown address may be treated
    * differently, after the person proved they own it.
    */
-  onVerified(challenge: MailboxChallenge, request: Request): Response | Promise<Response>;
+  onVerified(
+    challenge: MailboxChallenge,
+    request: Request,
+    context: VerifiedContext,
+  ): Response | Promise<Response>;
   /**
    * Called before every start. Return a `Response` to refuse (e.g. 401 for `email-change` without a
    * session), or `{ userId, metadata }` to bind to the challenge (e.g. the signed-in user for
@@ -423,10 +436,12 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     purpose: string,
     cookie: ChallengeCookie,
     code: string,
+    via: VerifiedContext['via'],
   ): Promise<{ response: Response } | { error: MailboxChallengeError }> {
     const r = await flow.verify({ ...cookie, code, purpose });
     if (!r.ok) return { error: r.error };
-    return { response: await withCleared(await options.onVerified(r.challenge, request), ctx, purpose) };
+    const response = await options.onVerified(r.challenge, request, { via });
+    return { response: await withCleared(response, ctx, purpose) };
   }
 
   async function verify(request: Request): Promise<Response> {
@@ -437,7 +452,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (found instanceof Response) return found;
     const { purpose, cookie } = found;
     if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
-    const done = await verifyWith(request, ctx, purpose, cookie, fields.code);
+    const done = await verifyWith(request, ctx, purpose, cookie, fields.code, 'code');
     if ('response' in done) return done.response;
     const terminal = TERMINAL.has(done.error.code);
     // A wrong or expired code leaves the challenge open: answer with its state (attempts left, resend time).
@@ -553,7 +568,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       const action = ctx.url.pathname;
       return page({ kind: 'confirm', purpose, fields: { p: purpose, c, k }, action }, 200, request);
     }
-    const done = await verifyWith(request, ctx, purpose, cookie, k);
+    const done = await verifyWith(request, ctx, purpose, cookie, k, 'link');
     if ('response' in done) return done.response;
     const { code } = done.error;
     const extra = TERMINAL.has(code)

@@ -9,6 +9,7 @@ export {
   type MailboxHandlersOptions,
   type StartBinding,
   statusOf,
+  type VerifiedContext,
 } from './handlers.js';
 export {
   type NodeHandler,

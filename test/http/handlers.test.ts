@@ -385,6 +385,24 @@ describe('one-click link', () => {
     expect((await browser.post('/auth/verify', { purpose: 'login', code })).status).toBe(200);
   });
 
+  it('tells onVerified how the code arrived: typed (code) or through the link page (link)', async () => {
+    const vias: string[] = [];
+    const { browser, outbox } = setup({
+      onVerified: (_c, _r, { via }) => {
+        vias.push(via);
+        return new Response(null, { status: 204 });
+      },
+    });
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
+    await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'signup' });
+    const url = linkOf(outbox.last(EMAIL)!.html);
+    const c = url.searchParams.get('c')!;
+    const k = url.searchParams.get('k')!;
+    expect((await browser.post('/auth/link', { p: 'signup', c, k }, { form: true })).status).toBe(204);
+    expect(vias).toEqual(['code', 'link']);
+  });
+
   it('refuses a cross-site POST to the link', async () => {
     const { browser, outbox, verified } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
