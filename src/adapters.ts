@@ -39,8 +39,8 @@ export interface OutgoingMail {
   text: string;
   /** Extra headers for the provider to set (no CR or LF in any value). */
   headers: Record<string, string>;
-  /** `challenge` carries a code; `email-change-notice` goes to the old address on an email change. */
-  kind: 'challenge' | 'email-change-notice';
+  /** `challenge` (also when absent) carries a code; `email-change-notice` goes to the old address on an email change. */
+  kind?: 'challenge' | 'email-change-notice';
   /** The challenge's id; for a notice, a random id of the notice. */
   challengeId: string;
   purpose: string;

@@ -4,6 +4,7 @@ import { negotiateLocale } from '../email/locale.js';
 import { renderEmailChangeNotice } from '../email/notice.js';
 import { type MessageOptions, messageOptionsSchema, renderChallengeMessage } from '../email/render.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import { parseEmail } from '../lib/_address.js';
 import { toBase64url, utf8 } from '../lib/_bytes.js';
 import {
   type ChallengeSpec,
@@ -17,7 +18,6 @@ import {
   type VerifyInput,
 } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
-import { parseEmail } from '../lib/_address.js';
 import { headersField } from '../lib/_headers.js';
 import { type JsonObject, serializeMetadata } from '../lib/_json.js';
 import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
@@ -30,7 +30,7 @@ import {
   readClock,
   userIdField,
 } from '../lib/_schema.js';
-import { type ChallengePayload, codeTag as sealedCodeTag, openChallenge } from '../lib/_token.js';
+import { type ChallengePayload, openChallenge, codeTag as sealedCodeTag } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Result } from '../verify.js';
 import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './_state.js';
@@ -386,7 +386,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       return null;
     } catch (cause) {
       emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
-      await step(key, { kind: 'release', now: reserved.now, limits, sentAt: reserved.now, undo: reserved.undo }).catch(
+      await step(key, {
+        kind: 'release',
+        now: reserved.now,
+        limits,
+        sentAt: reserved.now,
+        undo: reserved.undo,
+      }).catch(
         () => undefined, // the reservation then costs one send slot until its window passes
       );
       return new MailboxChallengeError('SEND_FAILED', undefined, { cause });
@@ -440,7 +446,10 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       email: spec.email,
       challengeId: d.challengeId,
       ttlSeconds: spec.ttlSeconds,
-      options: { ...message, ...(localeInput.locale || localeInput.acceptLanguage ? localeInput : { locale: reply.locale }) },
+      options: {
+        ...message,
+        ...(localeInput.locale || localeInput.acceptLanguage ? localeInput : { locale: reply.locale }),
+      },
     });
     const mail: OutgoingMail = {
       to: spec.email,
@@ -459,7 +468,16 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
     const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
     if (failed) return fail(failed);
-    emit({ type: 'sent', step: stepName, purpose: spec.purpose, challengeId: d.challengeId, locale: rendered.locale }, t);
+    emit(
+      {
+        type: 'sent',
+        step: stepName,
+        purpose: spec.purpose,
+        challengeId: d.challengeId,
+        locale: rendered.locale,
+      },
+      t,
+    );
     return {
       ok: true as const,
       challengeId: d.challengeId,
@@ -565,7 +583,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('verify', async () => {
         const t = now();
         if (typeof (input as Partial<FlowVerifyInput> | null)?.purpose !== 'string') {
-          return fail(new MailboxChallengeError('INVALID_INPUT', 'purpose is required', { fields: ['purpose'] }));
+          return fail(
+            new MailboxChallengeError('INVALID_INPUT', 'purpose is required', { fields: ['purpose'] }),
+          );
         }
         const checked = inspectRequest(input, keys, t);
         if (!checked.ok) return checked;
@@ -680,7 +700,15 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           'notifyEmailChange',
         );
         if (failed) return fail(failed);
-        emit({ type: 'notice_sent', step: 'notifyEmailChange', purpose: 'email-change', locale: rendered.locale }, t);
+        emit(
+          {
+            type: 'notice_sent',
+            step: 'notifyEmailChange',
+            purpose: 'email-change',
+            locale: rendered.locale,
+          },
+          t,
+        );
         return { ok: true as const };
       }),
   };

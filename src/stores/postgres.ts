@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
-import { applyStep, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/_state.js';
 import { invalidInput } from '../errors.js';
+import { applyStep, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/_state.js';
 
 /** Runs SQL: `query(text, values)` resolving to `{ rows }`. */
 export interface PostgresQueryable {
@@ -313,7 +313,10 @@ export function postgresStore(
       }
       return transaction(async (tx) => {
         await query('lock', sql.lock, [key], tx);
-        const { record, reply, expiresAt } = applyStep(recordOf(await query('read', sql.read, [key], tx)), step);
+        const { record, reply, expiresAt } = applyStep(
+          recordOf(await query('read', sql.read, [key], tx)),
+          step,
+        );
         if (record === null || expiresAt === null) await query('remove', sql.remove, [key], tx);
         else {
           const ttlMs = expiresAt - step.now + RETENTION_SLACK_MS;

@@ -67,13 +67,13 @@ describe.skipIf(!available)('the flow on a shared Redis, across two app servers'
       store: redisStore(lost, { prefix: 'app:' }),
     });
     for (const r of [
-      await down.verify({ ...s, code }),
+      await down.verify({ ...s, purpose: 'login', code }),
       await down.start({ email: freshEmail(), purpose: 'login' }),
       await down.resend({ challengeId: s.challengeId, secret: s.secret }),
     ]) {
       expect(r).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
     }
     expect(outbox.messages).toHaveLength(0);
-    expect(must(await a.flow.verify({ ...s, code })).challenge.email).toBe(email); // nothing was spent
+    expect(must(await a.flow.verify({ ...s, purpose: 'login', code })).challenge.email).toBe(email); // nothing was spent
   });
 });
