@@ -11,7 +11,12 @@ import {
   type MailboxKeys,
   type MailboxPolicy,
 } from '../../src/index.js';
-import { createTestClock, createTestOutbox, type TestClock, type TestOutbox } from '../../src/testing/index.js';
+import {
+  createTestClock,
+  createTestOutbox,
+  type TestClock,
+  type TestOutbox,
+} from '../../src/testing/index.js';
 import { must, wrong } from '../flow/_setup.js';
 import { testFlowAcrossServers } from '../flow/races.js';
 
@@ -72,13 +77,18 @@ export function testStore(name: string, harness: () => StoreHarness): void {
 
     describe('races between two app servers', () => {
       testFlowAcrossServers((policy) => {
-        const { servers: [a, b] } = servers({ policy: { ...policy, resendCooldownSeconds: 0 } });
+        const {
+          servers: [a, b],
+        } = servers({ policy: { ...policy, resendCooldownSeconds: 0 } });
         return [a!, b!];
       });
     });
 
     it('send limits slide exactly: the 4th email goes out exactly 60 s after the 1st, not a slot later', async () => {
-      const { clock, servers: [a, b] } = servers();
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
       const email = freshEmail();
       const t0 = clock.now();
       must(await a!.flow.start({ email, purpose: 'login' }));
@@ -96,7 +106,10 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('retryAfterSeconds waits for every limit, exact to the second, and a return at that time is let through', async () => {
-      const { clock, servers: [a] } = servers({
+      const {
+        clock,
+        servers: [a],
+      } = servers({
         policy: {
           sendLimits: [
             { max: 3, windowSeconds: 60 },
@@ -121,7 +134,9 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('one mailbox identity: +tags and case share the send limits and the failure budget; mail goes as typed', async () => {
-      const { servers: [a, b] } = servers({ policy: { sendLimits: [{ max: 100, windowSeconds: 60 }] } });
+      const {
+        servers: [a, b],
+      } = servers({ policy: { sendLimits: [{ max: 100, windowSeconds: 60 }] } });
       const base = freshEmail('victim');
       const [local, domain] = base.split('@') as [string, string];
       let evaluated = 0;
@@ -144,7 +159,10 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('the failure budget slides: no burst of 40 around a day boundary', async () => {
-      const { clock, servers: [a] } = servers({ policy: { maxAttempts: 100 } });
+      const {
+        clock,
+        servers: [a],
+      } = servers({ policy: { maxAttempts: 100 } });
       clock.set(Date.UTC(2026, 0, 1, 23, 59));
       const email = freshEmail();
       const s = must(await a!.flow.start({ email, purpose: 'login' }));
@@ -161,7 +179,10 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('a code from an earlier email, typed with the newest secret, is CHALLENGE_SUPERSEDED and costs nothing', async () => {
-      const { clock, servers: [a, b] } = servers();
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
       const email = freshEmail();
       const first = must(await a!.flow.start({ email, purpose: 'login' }));
       const firstCode = a!.outbox.lastCode(email);
@@ -177,13 +198,20 @@ export function testStore(name: string, harness: () => StoreHarness): void {
           expect(r).toMatchObject({ ok: false, error: { code: 'CHALLENGE_SUPERSEDED' } });
         }
       }
-      expect(await a!.flow.inspect(third)).toMatchObject({ ok: true, status: 'pending', attemptsRemaining: 5 });
+      expect(await a!.flow.inspect(third)).toMatchObject({
+        ok: true,
+        status: 'pending',
+        attemptsRemaining: 5,
+      });
       expect(await a!.flow.inspect(first)).toMatchObject({ ok: true, status: 'superseded' });
       must(await b!.flow.verify({ ...third, purpose: 'login', code: thirdCode }));
     });
 
     it('resend: same challengeId, first-send time kept, never after use, never past the resend window', async () => {
-      const { clock, servers: [a, b] } = servers();
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
       const email = freshEmail();
       const s = must(await a!.flow.start({ email, purpose: 'login', userId: 'u1' }));
       const created = clock.now();
@@ -197,20 +225,25 @@ export function testStore(name: string, harness: () => StoreHarness): void {
       expect(await a!.flow.resend(last)).toMatchObject({ ok: false, error: { code: 'CHALLENGE_EXPIRED' } });
       clock.set(created + 3_600_000 - 1);
       const fresh = must(await b!.flow.resend(last));
-      const used = must(await a!.flow.verify({ ...fresh, purpose: 'login', code: b!.outbox.lastCode(email) }));
+      const used = must(
+        await a!.flow.verify({ ...fresh, purpose: 'login', code: b!.outbox.lastCode(email) }),
+      );
       expect(used.challenge).toMatchObject({ createdAt: created, userId: 'u1', challengeId: s.challengeId });
       clock.advance(11 * 60_000); // the used marker lives as long as the resend window: no resend after use
       for (const secret of [s, last, fresh]) {
         expect((await a!.flow.resend(secret)).ok).toBe(false);
-        expect((await b!.flow.verify({ ...secret, purpose: 'login', code: b!.outbox.lastCode(email) })).ok).toBe(
-          false,
-        );
+        expect(
+          (await b!.flow.verify({ ...secret, purpose: 'login', code: b!.outbox.lastCode(email) })).ok,
+        ).toBe(false);
       }
     });
 
     it('a verify and a resend in flight together: the old code and the new code never both work', async () => {
       for (let round = 0; round < 20; round++) {
-        const { clock, servers: [a, b] } = servers();
+        const {
+          clock,
+          servers: [a, b],
+        } = servers();
         const email = freshEmail();
         const s = must(await a!.flow.start({ email, purpose: 'login' }));
         const oldCode = a!.outbox.lastCode(email);
@@ -229,7 +262,10 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('rotation: [A] and [B, A] on one store share every record; nothing revives, every cap stays exact', async () => {
-      const { clock, servers: [old, rotated] } = servers({ keys: [[KEY_A], [KEY_B, KEY_A]] });
+      const {
+        clock,
+        servers: [old, rotated],
+      } = servers({ keys: [[KEY_A], [KEY_B, KEY_A]] });
       const email = freshEmail();
       // Sealed by A, used through [B, A]: never again through [A].
       const s = must(await old!.flow.start({ email, purpose: 'login' }));
@@ -259,7 +295,9 @@ export function testStore(name: string, harness: () => StoreHarness): void {
       expect(answers.filter((r) => !r.ok && r.error.code === 'INVALID_CODE')).toHaveLength(5);
       // The send limits count both: 3 sends in this minute at most.
       const sends = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => (i % 2 ? old! : rotated!).flow.start({ email, purpose: 'login' })),
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? old! : rotated!).flow.start({ email, purpose: 'login' }),
+        ),
       );
       expect(sends.filter((r) => r.ok)).toHaveLength(2); // email-change was the first send this minute
     });
@@ -283,7 +321,8 @@ export function testStore(name: string, harness: () => StoreHarness): void {
       };
       const [before, during, after] = [make([KEY_A]), make([KEY_B, KEY_A]), make([KEY_B])];
       const email = freshEmail();
-      for (let i = 0; i < 3; i++) must(await [before, during, after][i]!.flow.start({ email, purpose: 'login' }));
+      for (let i = 0; i < 3; i++)
+        must(await [before, during, after][i]!.flow.start({ email, purpose: 'login' }));
       expect(await after.flow.start({ email, purpose: 'login' })).toMatchObject({
         ok: false,
         error: { code: 'RATE_LIMITED' },
@@ -298,14 +337,19 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('lost state (flush, eviction, restart) fails closed: nothing verifies, nothing resends, a new start works', async () => {
-      const { clock, servers: [a, b], lose } = servers();
+      const {
+        clock,
+        servers: [a, b],
+        lose,
+      } = servers();
       const email = freshEmail();
       const used = must(await a!.flow.start({ email, purpose: 'signup' }));
       const usedCode = a!.outbox.lastCode(email);
       must(await a!.flow.verify({ ...used, purpose: 'signup', code: usedCode }));
       const locked = must(await a!.flow.start({ email, purpose: 'login' }));
       const lockedCode = a!.outbox.lastCode(email);
-      for (let i = 0; i < 4; i++) await a!.flow.verify({ ...locked, purpose: 'login', code: wrong(lockedCode) });
+      for (let i = 0; i < 4; i++)
+        await a!.flow.verify({ ...locked, purpose: 'login', code: wrong(lockedCode) });
       const pending = must(await b!.flow.start({ email, purpose: 'email-change' }));
       const pendingCode = b!.outbox.lastCode(email);
       await lose();
@@ -333,7 +377,10 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('inspect reports every status; cancel ends a challenge for good', async () => {
-      const { clock, servers: [a, b] } = servers();
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
       const email = freshEmail();
       const s = must(await a!.flow.start({ email, purpose: 'login' }));
       const code = a!.outbox.lastCode(email);
@@ -368,7 +415,11 @@ export function testStore(name: string, harness: () => StoreHarness): void {
       const u = must(await a!.flow.start({ email, purpose: 'email-change' }));
       const uCode = a!.outbox.lastCode(email);
       for (let i = 0; i < 5; i++) await b!.flow.verify({ ...u, purpose: 'email-change', code: wrong(uCode) });
-      expect(await a!.flow.inspect(u)).toMatchObject({ status: 'locked', attemptsRemaining: 0, resendAvailableAt: null });
+      expect(await a!.flow.inspect(u)).toMatchObject({
+        status: 'locked',
+        attemptsRemaining: 0,
+        resendAvailableAt: null,
+      });
 
       const v = must(await a!.flow.start({ email, purpose: 'login' }));
       must(await a!.flow.verify({ ...v, purpose: 'login', code: a!.outbox.lastCode(email) }));
@@ -376,7 +427,9 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     it('mailboxes are isolated: one spent mailbox never limits another', async () => {
-      const { servers: [a] } = servers();
+      const {
+        servers: [a],
+      } = servers();
       const [spent, other] = [freshEmail(), freshEmail()];
       for (let i = 0; i < 3; i++) must(await a!.flow.start({ email: spent, purpose: 'login' }));
       expect((await a!.flow.start({ email: spent, purpose: 'login' })).ok).toBe(false);

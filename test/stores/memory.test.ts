@@ -67,7 +67,8 @@ describe('memoryStore bounds', () => {
     const store = memoryStore({ maxRecords: 3 });
     const { flow, outbox } = flowOn(store);
     const started = [];
-    for (let i = 0; i < 3; i++) started.push(must(await flow.start({ email: `a${i}@example.com`, purpose: 'login' })));
+    for (let i = 0; i < 3; i++)
+      started.push(must(await flow.start({ email: `a${i}@example.com`, purpose: 'login' })));
     for (let i = 0; i < 50; i++) {
       expect(await flow.start({ email: `flood${i}@example.com`, purpose: 'login' })).toMatchObject({
         ok: false,
