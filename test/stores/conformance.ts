@@ -50,6 +50,9 @@ const POLICY: Partial<MailboxPolicy> = {
   ],
   resendWindowSeconds: 3_600,
   resendCooldownSeconds: 30,
+  // Correctness, not latency, is under test: 200 parallel steps queue on one record (and on a loaded CI
+  // machine), so give each step time rather than read a slow answer as a store outage.
+  storeTimeoutMs: 30_000,
 };
 
 export function testStore(name: string, harness: () => StoreHarness): void {
