@@ -84,7 +84,7 @@ describe('createMailboxChallenge', () => {
     ['metadata of 1024 bytes', { metadata: { k: 'x'.repeat(1016) } }],
     ['metadata nested 7 deep', { metadata: { a: { a: { a: { a: { a: { a: { a: 1 } } } } } } } }],
     ['metadata with a null prototype', { metadata: Object.assign(Object.create(null), { a: 1 }) }],
-    ['metadata with a __proto__ key (from JSON.parse)', { metadata: JSON.parse('{"__proto__":{"x":1}}') }],
+    ['metadata with keys that merely contain proto', { metadata: { proto: 1, __proto: 2, Constructor: 3 } }],
   ])('accepts %s', (_name, input) => {
     expect(() => create(input)).not.toThrow();
   });
@@ -169,6 +169,18 @@ describe('createMailboxChallenge: invalid input is INVALID_INPUT naming the fiel
     ['a cyclic object', cyclic],
     ['nesting 20 deep', deep(20)],
     ['a boxed string', { s: new String('x') }],
+    // Keys that reach a prototype when the host merges metadata into another object.
+    ['an own __proto__ key (from JSON.parse)', JSON.parse('{"__proto__":{"isAdmin":true}}')],
+    ['a nested __proto__ key', JSON.parse('{"a":{"b":{"__proto__":{"x":1}}}}')],
+    ['a __proto__ key inside an array', JSON.parse('{"a":[1,{"__proto__":{"x":1}}]}')],
+    ['a constructor key', { constructor: { prototype: { x: 1 } } }],
+    ['a nested constructor key', { a: { constructor: 1 } }],
+    ['a prototype key', { prototype: 1 }],
+    ['a nested prototype key', { a: [{ b: { prototype: null } }] }],
+    [
+      'a null-prototype object with a __proto__ key',
+      Object.assign(Object.create(null), { ['__proto__']: 1 }),
+    ],
   ])('metadata with %s → metadata', (_name, metadata) => {
     expectInvalid({ ...base, metadata }, ['metadata']);
   });
