@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
+import { DEFAULT_MAX_USER_ID_BYTES, MAX_USER_ID_BYTES } from './_token.js';
 
 export const PURPOSE = /^[a-z0-9](?:[a-z0-9_-]{0,31})$/;
 // Printable text without control characters (C0, DEL, C1) or line/paragraph separators.
@@ -20,18 +21,21 @@ export const isHeaderText = (text: string): boolean =>
 export const LIMITS = {
   ttlSeconds: { min: 30, max: 86_400 },
   codeLength: { min: 6, max: 10 },
-  userIdLength: 128,
+  /** UTF-16 units: a quick bound before the UTF-8 byte limit (`maxUserIdBytes`, at most 255). */
+  userIdLength: 255,
 } as const;
 
 export const emailField = z.string().refine((v) => parseEmail(v) !== null, 'not an acceptable email address');
 export const purposeField = z
   .string()
   .regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"');
+// No lone surrogate: it has no UTF-8 form, so the userId returned on verify would differ from the one given.
+const USER_ID = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
 export const userIdField = z
   .string()
   .min(1)
   .max(LIMITS.userIdLength)
-  .regex(NO_CONTROL, 'no control characters')
+  .regex(USER_ID, 'no control characters or lone surrogates')
   .nullish();
 export const metadataField = z
   .custom<Record<string, unknown>>(
@@ -83,6 +87,18 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what 
     .slice(0, 5)
     .join('; ');
   throw invalidInput(fields, `Invalid ${what}: ${detail}`);
+}
+
+/** Reads `maxUserIdBytes` from a configuration: an integer 0-255, default 64. */
+export function readMaxUserIdBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_USER_ID_BYTES;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_USER_ID_BYTES) {
+    throw invalidInput(
+      ['maxUserIdBytes'],
+      `maxUserIdBytes must be an integer from 0 to ${MAX_USER_ID_BYTES}`,
+    );
+  }
+  return value as number;
 }
 
 /** Reads an injected clock; a broken clock is a configuration error. */

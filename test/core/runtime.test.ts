@@ -64,7 +64,7 @@ describe('the core entry in a runtime without Node APIs', () => {
       bad: 'INVALID_CHALLENGE',
       locale: 'ja',
       codeInHtml: true,
-      secret: 'v1.edge.',
+      secret: 'v2.edge.',
     });
   });
 
