@@ -6,6 +6,11 @@ export {
   type MailboxChallengeConfig,
 } from './create.js';
 export type { CompiledTemplate } from './email/_template.js';
+export {
+  type DescribeErrorOptions,
+  describeError,
+  type ErrorDescription,
+} from './email/describe-error.js';
 export { type Locale, negotiateLocale, SUPPORTED_LOCALES } from './email/locale.js';
 export { type EmailChangeNoticeInput, renderEmailChangeNotice } from './email/notice.js';
 export type { MessageOptions, RenderedMessage } from './email/render.js';

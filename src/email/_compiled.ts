@@ -74,6 +74,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Someone asked to change the email address of your {appName} account from {email} to {newEmail}.",
       "ifYou": "If this was you, there is nothing else to do.",
       "ifNotYou": "If this was not you, do not confirm the change. Sign in to {appName} and change your password, or contact support right away."
+    },
+    "errors": {
+      "INVALID_INPUT": "Please check what you entered and try again.",
+      "INVALID_CHALLENGE": "This code can no longer be used. Please start again to get a new one.",
+      "INVALID_CODE": "That code is not right. Please check it and try again.",
+      "CHALLENGE_EXPIRED": "This code has expired. Please ask for a new one.",
+      "CHALLENGE_MISMATCH": "This code was sent for something else. Please start again.",
+      "CHALLENGE_SUPERSEDED": "A newer code has been sent. Please use the code from the latest email.",
+      "ATTEMPTS_EXCEEDED": "Too many wrong codes. Please wait a while, then ask for a new code.",
+      "RATE_LIMITED": "Too many emails have been sent to this address. Please wait a little, then try again.",
+      "STORE_UNAVAILABLE": "Something went wrong on our side. Please try again in a moment.",
+      "SEND_FAILED": "We could not send the email. Please check the address, or try again in a moment."
     }
   },
   "es": {
@@ -134,6 +146,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Alguien solicitó cambiar la dirección de correo de tu cuenta de {appName} de {email} a {newEmail}.",
       "ifYou": "Si fuiste tú, no tienes que hacer nada más.",
       "ifNotYou": "Si no fuiste tú, no confirmes el cambio. Inicia sesión en {appName} y cambia tu contraseña, o ponte en contacto con el equipo de soporte de inmediato."
+    },
+    "errors": {
+      "INVALID_INPUT": "Revisa lo que has escrito e inténtalo de nuevo.",
+      "INVALID_CHALLENGE": "Este código ya no se puede usar. Vuelve a empezar para recibir uno nuevo.",
+      "INVALID_CODE": "El código no es correcto. Revísalo e inténtalo de nuevo.",
+      "CHALLENGE_EXPIRED": "Este código ha caducado. Solicita uno nuevo.",
+      "CHALLENGE_MISMATCH": "Este código se envió para otra cosa. Vuelve a empezar.",
+      "CHALLENGE_SUPERSEDED": "Te hemos enviado un código más reciente. Usa el código del último correo.",
+      "ATTEMPTS_EXCEEDED": "Demasiados códigos incorrectos. Espera un rato y luego solicita un código nuevo.",
+      "RATE_LIMITED": "Se han enviado demasiados correos a esta dirección. Espera un poco y vuelve a intentarlo.",
+      "STORE_UNAVAILABLE": "Algo ha fallado por nuestra parte. Vuelve a intentarlo en un momento.",
+      "SEND_FAILED": "No hemos podido enviar el correo. Revisa la dirección o vuelve a intentarlo en un momento."
     }
   },
   "fr": {
@@ -194,6 +218,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Quelqu’un a demandé à remplacer l’adresse e-mail de votre compte {appName} ({email}) par {newEmail}.",
       "ifYou": "Si c’est bien vous, vous n’avez rien d’autre à faire.",
       "ifNotYou": "Si ce n’est pas vous, ne confirmez pas la modification. Connectez-vous à {appName} et changez votre mot de passe, ou contactez immédiatement l’assistance."
+    },
+    "errors": {
+      "INVALID_INPUT": "Vérifiez votre saisie et réessayez.",
+      "INVALID_CHALLENGE": "Ce code ne peut plus être utilisé. Recommencez pour en recevoir un nouveau.",
+      "INVALID_CODE": "Ce code est incorrect. Vérifiez-le et réessayez.",
+      "CHALLENGE_EXPIRED": "Ce code a expiré. Demandez-en un nouveau.",
+      "CHALLENGE_MISMATCH": "Ce code a été envoyé pour une autre demande. Veuillez recommencer.",
+      "CHALLENGE_SUPERSEDED": "Un code plus récent vous a été envoyé. Utilisez celui du dernier e-mail.",
+      "ATTEMPTS_EXCEEDED": "Trop de codes incorrects. Patientez un moment, puis demandez un nouveau code.",
+      "RATE_LIMITED": "Trop d’e-mails ont été envoyés à cette adresse. Patientez un peu, puis réessayez.",
+      "STORE_UNAVAILABLE": "Un problème est survenu de notre côté. Réessayez dans un instant.",
+      "SEND_FAILED": "Nous n’avons pas pu envoyer l’e-mail. Vérifiez l’adresse ou réessayez dans un instant."
     }
   },
   "de": {
@@ -253,6 +289,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Jemand hat angefordert, die E-Mail-Adresse Ihres Kontos bei {appName} von {email} in {newEmail} zu ändern.",
       "ifYou": "Wenn Sie das waren, müssen Sie nichts weiter tun.",
       "ifNotYou": "Wenn Sie das nicht waren, bestätigen Sie die Änderung nicht. Melden Sie sich bei {appName} an und ändern Sie Ihr Passwort oder wenden Sie sich umgehend an den Support."
+    },
+    "errors": {
+      "INVALID_INPUT": "Bitte prüfen Sie Ihre Eingabe und versuchen Sie es erneut.",
+      "INVALID_CHALLENGE": "Dieser Code kann nicht mehr verwendet werden. Bitte fordern Sie einen neuen an.",
+      "INVALID_CODE": "Dieser Code stimmt nicht. Bitte prüfen Sie ihn und versuchen Sie es erneut.",
+      "CHALLENGE_EXPIRED": "Dieser Code ist abgelaufen. Bitte fordern Sie einen neuen an.",
+      "CHALLENGE_MISMATCH": "Dieser Code wurde für einen anderen Zweck gesendet. Bitte beginnen Sie von vorn.",
+      "CHALLENGE_SUPERSEDED": "Es wurde ein neuerer Code gesendet. Bitte verwenden Sie den Code aus der neuesten E-Mail.",
+      "ATTEMPTS_EXCEEDED": "Zu viele falsche Codes. Bitte warten Sie eine Weile und fordern Sie dann einen neuen Code an.",
+      "RATE_LIMITED": "An diese Adresse wurden zu viele E-Mails gesendet. Bitte warten Sie kurz und versuchen Sie es dann erneut.",
+      "STORE_UNAVAILABLE": "Bei uns ist ein Fehler aufgetreten. Bitte versuchen Sie es gleich noch einmal.",
+      "SEND_FAILED": "Die E-Mail konnte nicht gesendet werden. Bitte prüfen Sie die Adresse oder versuchen Sie es gleich noch einmal."
     }
   },
   "it": {
@@ -313,6 +361,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Qualcuno ha chiesto di cambiare l’indirizzo email del tuo account {appName} da {email} a {newEmail}.",
       "ifYou": "Se la richiesta è tua, non devi fare altro.",
       "ifNotYou": "Se non hai fatto tu questa richiesta, non confermare la modifica. Accedi al tuo account {appName} e cambia la password, oppure contatta subito l’assistenza."
+    },
+    "errors": {
+      "INVALID_INPUT": "Controlla i dati inseriti e riprova.",
+      "INVALID_CHALLENGE": "Questo codice non è più valido. Ricomincia per riceverne uno nuovo.",
+      "INVALID_CODE": "Il codice non è corretto. Controllalo e riprova.",
+      "CHALLENGE_EXPIRED": "Questo codice è scaduto. Richiedine uno nuovo.",
+      "CHALLENGE_MISMATCH": "Questo codice è stato inviato per un’altra richiesta. Ricomincia da capo.",
+      "CHALLENGE_SUPERSEDED": "Ti abbiamo inviato un codice più recente. Usa quello dell’ultima email.",
+      "ATTEMPTS_EXCEEDED": "Troppi codici errati. Attendi un po’, poi richiedi un nuovo codice.",
+      "RATE_LIMITED": "Sono state inviate troppe email a questo indirizzo. Attendi qualche istante e riprova.",
+      "STORE_UNAVAILABLE": "Si è verificato un problema da parte nostra. Riprova tra poco.",
+      "SEND_FAILED": "Non è stato possibile inviare l’email. Controlla l’indirizzo o riprova tra poco."
     }
   },
   "pt": {
@@ -373,6 +433,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Alguém solicitou a alteração do endereço de e-mail da sua conta {appName} de {email} para {newEmail}.",
       "ifYou": "Se foi você, não é preciso fazer mais nada.",
       "ifNotYou": "Se não foi você, não confirme a alteração. Acesse sua conta {appName} e altere sua senha, ou fale com o suporte imediatamente."
+    },
+    "errors": {
+      "INVALID_INPUT": "Confira o que você digitou e tente novamente.",
+      "INVALID_CHALLENGE": "Este código não pode mais ser usado. Comece de novo para receber um código novo.",
+      "INVALID_CODE": "O código está incorreto. Confira e tente novamente.",
+      "CHALLENGE_EXPIRED": "Este código expirou. Solicite um novo.",
+      "CHALLENGE_MISMATCH": "Este código foi enviado para outra finalidade. Comece de novo.",
+      "CHALLENGE_SUPERSEDED": "Enviamos um código mais recente. Use o código do último e-mail.",
+      "ATTEMPTS_EXCEEDED": "Muitos códigos incorretos. Aguarde um pouco e depois solicite um novo código.",
+      "RATE_LIMITED": "Muitos e-mails foram enviados para este endereço. Aguarde um pouco e tente novamente.",
+      "STORE_UNAVAILABLE": "Ocorreu um erro do nosso lado. Tente novamente em instantes.",
+      "SEND_FAILED": "Não foi possível enviar o e-mail. Confira o endereço ou tente novamente em instantes."
     }
   },
   "nl": {
@@ -432,6 +504,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Iemand heeft gevraagd om het e-mailadres van je account bij {appName} te wijzigen van {email} naar {newEmail}.",
       "ifYou": "Was jij dit? Dan hoef je verder niets te doen.",
       "ifNotYou": "Was jij dit niet? Bevestig de wijziging dan niet. Log in bij {appName} en wijzig je wachtwoord, of neem meteen contact op met het supportteam."
+    },
+    "errors": {
+      "INVALID_INPUT": "Controleer wat je hebt ingevuld en probeer het opnieuw.",
+      "INVALID_CHALLENGE": "Deze code kan niet meer worden gebruikt. Begin opnieuw om een nieuwe te krijgen.",
+      "INVALID_CODE": "Deze code klopt niet. Controleer hem en probeer het opnieuw.",
+      "CHALLENGE_EXPIRED": "Deze code is verlopen. Vraag een nieuwe aan.",
+      "CHALLENGE_MISMATCH": "Deze code is voor iets anders verstuurd. Begin opnieuw.",
+      "CHALLENGE_SUPERSEDED": "Er is een nieuwere code verstuurd. Gebruik de code uit de laatste e-mail.",
+      "ATTEMPTS_EXCEEDED": "Te veel onjuiste codes. Wacht even en vraag daarna een nieuwe code aan.",
+      "RATE_LIMITED": "Er zijn te veel e-mails naar dit adres verstuurd. Wacht even en probeer het dan opnieuw.",
+      "STORE_UNAVAILABLE": "Er ging bij ons iets mis. Probeer het zo opnieuw.",
+      "SEND_FAILED": "We konden de e-mail niet versturen. Controleer het adres of probeer het zo opnieuw."
     }
   },
   "pl": {
@@ -493,6 +577,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "Ktoś poprosił o zmianę adresu e-mail Twojego konta w {appName} z {email} na {newEmail}.",
       "ifYou": "Jeśli to Ty, nie musisz nic więcej robić.",
       "ifNotYou": "Jeśli to nie Ty, nie potwierdzaj zmiany. Zaloguj się do {appName} i zmień hasło albo od razu skontaktuj się z pomocą techniczną."
+    },
+    "errors": {
+      "INVALID_INPUT": "Sprawdź wprowadzone dane i spróbuj ponownie.",
+      "INVALID_CHALLENGE": "Tego kodu nie można już użyć. Zacznij od nowa, aby otrzymać nowy.",
+      "INVALID_CODE": "Ten kod jest nieprawidłowy. Sprawdź go i spróbuj ponownie.",
+      "CHALLENGE_EXPIRED": "Ten kod wygasł. Poproś o nowy.",
+      "CHALLENGE_MISMATCH": "Ten kod został wysłany w innym celu. Zacznij od nowa.",
+      "CHALLENGE_SUPERSEDED": "Wysłaliśmy nowszy kod. Użyj kodu z najnowszej wiadomości.",
+      "ATTEMPTS_EXCEEDED": "Zbyt wiele błędnych kodów. Odczekaj chwilę, a potem poproś o nowy kod.",
+      "RATE_LIMITED": "Na ten adres wysłano zbyt wiele wiadomości. Odczekaj chwilę i spróbuj ponownie.",
+      "STORE_UNAVAILABLE": "Coś poszło nie tak po naszej stronie. Spróbuj ponownie za chwilę.",
+      "SEND_FAILED": "Nie udało się wysłać wiadomości. Sprawdź adres lub spróbuj ponownie za chwilę."
     }
   },
   "ja": {
@@ -551,6 +647,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "{appName}アカウントのメールアドレスを{email}から{newEmail}に変更するリクエストがありました。",
       "ifYou": "お客様ご自身による操作の場合、これ以上の対応は不要です。",
       "ifNotYou": "お心当たりがない場合は、変更を確定しないでください。{appName}にログインしてパスワードを変更するか、すぐにサポートまでお問い合わせください。"
+    },
+    "errors": {
+      "INVALID_INPUT": "入力内容をご確認のうえ、もう一度お試しください。",
+      "INVALID_CHALLENGE": "このコードはもう使用できません。最初からやり直して、新しいコードを受け取ってください。",
+      "INVALID_CODE": "コードが正しくありません。ご確認のうえ、もう一度お試しください。",
+      "CHALLENGE_EXPIRED": "このコードの有効期限が切れています。新しいコードをリクエストしてください。",
+      "CHALLENGE_MISMATCH": "このコードは別の操作のために送信されたものです。最初からやり直してください。",
+      "CHALLENGE_SUPERSEDED": "新しいコードが送信されています。最新のメールに記載されたコードをお使いください。",
+      "ATTEMPTS_EXCEEDED": "誤ったコードの入力が多すぎます。しばらく待ってから、新しいコードをリクエストしてください。",
+      "RATE_LIMITED": "このアドレスに送信したメールが多すぎます。少し時間をおいてから、もう一度お試しください。",
+      "STORE_UNAVAILABLE": "システムで問題が発生しました。しばらくしてから、もう一度お試しください。",
+      "SEND_FAILED": "メールを送信できませんでした。アドレスをご確認いただくか、しばらくしてからもう一度お試しください。"
     }
   },
   "zh": {
@@ -609,6 +717,18 @@ export const STRINGS: Readonly<Record<Locale, LocaleStrings>> = {
       "body": "有人申请将您 {appName} 账号的邮箱地址从 {email} 更改为 {newEmail}。",
       "ifYou": "如果是您本人操作，无需再做任何处理。",
       "ifNotYou": "如果不是您本人操作，请勿确认此更改。请登录 {appName} 修改密码，或立即联系客服。"
+    },
+    "errors": {
+      "INVALID_INPUT": "请检查您输入的内容，然后重试。",
+      "INVALID_CHALLENGE": "此验证码已无法使用。请重新开始以获取新的验证码。",
+      "INVALID_CODE": "验证码不正确。请检查后重试。",
+      "CHALLENGE_EXPIRED": "此验证码已过期。请重新获取。",
+      "CHALLENGE_MISMATCH": "此验证码是为其他操作发送的。请重新开始。",
+      "CHALLENGE_SUPERSEDED": "已发送更新的验证码。请使用最新邮件中的验证码。",
+      "ATTEMPTS_EXCEEDED": "错误的验证码次数过多。请稍等片刻，然后重新获取验证码。",
+      "RATE_LIMITED": "发送到此地址的邮件过多。请稍后再试。",
+      "STORE_UNAVAILABLE": "我们这边出现了问题。请稍后重试。",
+      "SEND_FAILED": "无法发送邮件。请检查邮箱地址，或稍后重试。"
     }
   }
 };

@@ -1,4 +1,5 @@
 // The shape of templates/locales/*.json, and the checks the build script runs on every file.
+import type { MailboxChallengeErrorCode } from '../errors.js';
 import type { Locale } from './locale.js';
 
 export interface CodeMessageStrings {
@@ -38,6 +39,8 @@ export interface LocaleStrings {
     ifYou: string;
     ifNotYou: string;
   };
+  /** A short message for the person, per error code: what happened and what to do next. */
+  errors: Record<MailboxChallengeErrorCode, string>;
 }
 
 /** Purposes with their own wording; any other purpose uses `default`. */
