@@ -1,8 +1,7 @@
 // Error messages for people: the same negotiation and strings files as the emails, so a German email and the
 // German page around the code field speak with one voice.
 import type { MailboxChallengeError, MailboxChallengeErrorCode } from '../errors.js';
-import { STRINGS } from './_compiled.js';
-import { type Locale, negotiateLocale } from './locale.js';
+import { catalogFor, type LocaleCustomization, negotiate } from './_catalog.js';
 
 /** Options of {@link describeError}. */
 export interface DescribeErrorOptions {
@@ -15,12 +14,19 @@ export interface DescribeErrorOptions {
    * override in the chosen locale keeps the built-in message. Plain text; escape it where you put it in HTML.
    */
   overrides?: Readonly<Record<string, Partial<Readonly<Record<MailboxChallengeErrorCode, string>>>>>;
+  /**
+   * The flow's `message.locales`, so locales you registered (and `errors` strings you overrode) are used
+   * here too. Pass the same, already validated object.
+   */
+  locales?: Readonly<Record<string, LocaleCustomization>>;
 }
 
 /** What {@link describeError} returns. */
 export interface ErrorDescription {
   /** The locale the message is written in, for the page's `lang` attribute. */
-  locale: Locale;
+  locale: string;
+  /** Its direction, for the page's `dir` attribute. */
+  dir: 'ltr' | 'rtl';
   /** One or two short sentences for the person: what happened and what to do next. Plain text. */
   message: string;
 }
@@ -35,10 +41,11 @@ export interface ErrorDescription {
  * @returns The chosen locale and the message.
  * @example
  * ```ts
+ * import 'mailbox-challenge/locales';
  * import { describeError } from 'mailbox-challenge';
  *
  * const { locale, message } = describeError('INVALID_CODE', { acceptLanguage: 'de-AT,de;q=0.9' });
- * // locale 'de', message 'Dieser Code stimmt nicht. Bitte prüfen Sie ihn und versuchen Sie es erneut.'
+ * // locale 'de', dir 'ltr', message 'Dieser Code stimmt nicht. Bitte prüfen Sie ihn und versuchen Sie es erneut.'
  * ```
  */
 export function describeError(
@@ -46,10 +53,12 @@ export function describeError(
   options: DescribeErrorOptions = {},
 ): ErrorDescription {
   const code = typeof error === 'string' ? error : error?.code;
-  const locale = negotiateLocale(options?.locale, options?.acceptLanguage);
-  const builtIn = STRINGS[locale].errors;
-  const known = typeof code === 'string' && Object.hasOwn(builtIn, code);
+  const catalog = catalogFor(options?.locales);
+  const locale = negotiate(catalog, options?.locale, options?.acceptLanguage);
+  const strings = catalog.strings(locale);
+  const known = typeof code === 'string' && Object.hasOwn(strings.errors, code);
   const key: MailboxChallengeErrorCode = known ? code : 'INVALID_INPUT';
   const own = options?.overrides?.[locale]?.[key];
-  return { locale, message: typeof own === 'string' && own.trim() !== '' ? own : builtIn[key] };
+  const message = typeof own === 'string' && own.trim() !== '' ? own : strings.errors[key];
+  return { locale, dir: strings.dir, message };
 }
