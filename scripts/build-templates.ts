@@ -15,12 +15,7 @@ import {
   slotNames,
   VALUE_SLOTS,
 } from '../src/email/_fill.js';
-import {
-  checkLocaleStrings,
-  type LocaleStrings,
-  NON_PURPOSE_SECTIONS,
-  TAG,
-} from '../src/email/_strings.js';
+import { checkLocaleStrings, type LocaleStrings, NON_PURPOSE_SECTIONS, TAG } from '../src/email/_strings.js';
 import { type CompiledLayout, compileMjml } from '../src/templates/_compile.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,7 +31,17 @@ const LAYOUTS = {
   notice: {
     file: 'notice.mjml',
     strings: NOTICE_STRING_SLOTS,
-    required: ['appName', 'email', 'newEmail', 'lang', 'dir', 'start', 'notMeUrl', 'supportUrl', 'hasPassword'],
+    required: [
+      'appName',
+      'email',
+      'newEmail',
+      'lang',
+      'dir',
+      'start',
+      'notMeUrl',
+      'supportUrl',
+      'hasPassword',
+    ],
   },
 } as const;
 // The text part has no hidden preheader, shows a button as its bare URL and has no layout values.
@@ -77,9 +82,11 @@ export async function generate(root = ROOT): Promise<Generated> {
       continue;
     }
     try {
-      const { $comment: _c, $register: register, ...rest } = JSON.parse(
-        readFileSync(join(localeDir, `${locale}.json`), 'utf8'),
-      );
+      const {
+        $comment: _c,
+        $register: register,
+        ...rest
+      } = JSON.parse(readFileSync(join(localeDir, `${locale}.json`), 'utf8'));
       if (typeof register !== 'string' || register.trim() === '') {
         problems.push(`${locale}.json: $register must say which voice the translation uses`);
       }
@@ -104,8 +111,21 @@ export async function generate(root = ROOT): Promise<Generated> {
       // A section no code would read (a misspelt key, a missing string) fails here instead of shipping.
       const keys = (o: object) => Object.keys(o).sort().join(',');
       if (typeof own !== 'object' || own === null || keys(own) !== keys(reference)) {
-        problems.push(`en: the "${kind}" section must have exactly the keys of "default": ${keys(reference)}`);
+        problems.push(
+          `en: the "${kind}" section must have exactly the keys of "default": ${keys(reference)}`,
+        );
       }
+    }
+  }
+
+  // Each purpose kind fills the code layout from `common` plus its own strings (its own win): every string
+  // slot must come from exactly one of them, so a per-kind string (like `button`) cannot be shadowed or missing.
+  const common = english.common as Record<string, string>;
+  for (const kind of purposeKinds) {
+    const own = (english[kind as 'default'] ?? {}) as unknown as Record<string, string>;
+    for (const slot of CODE_STRING_SLOTS) {
+      if (slot in common && slot in own) problems.push(`en: ${slot} is in both common and ${kind}`);
+      else if (!(slot in common) && !(slot in own)) problems.push(`en: ${kind}.${slot} is missing`);
     }
   }
 

@@ -38,9 +38,15 @@ const noEscape = (s: string) => s;
 const asSlots = (s: string) => s.replace(/\{(\w+)\}/g, '{{$1}}');
 // Addresses and codes are left-to-right inside any sentence: isolated, they keep their order in Arabic.
 const LTR_VALUES = new Set(['email', 'newEmail', 'code']);
-const htmlSlot = (name: string) => (LTR_VALUES.has(name) ? `<span dir="ltr">{{${name}}}</span>` : `{{${name}}}`);
+const htmlSlot = (name: string) =>
+  LTR_VALUES.has(name) ? `<span dir="ltr">{{${name}}}</span>` : `{{${name}}}`;
 
-function cached(cache: WeakMap<LocaleStrings, ByKind>, strings: LocaleStrings, kind: string, make: () => Prepared) {
+function cached(
+  cache: WeakMap<LocaleStrings, ByKind>,
+  strings: LocaleStrings,
+  kind: string,
+  make: () => Prepared,
+) {
   let byKind = cache.get(strings);
   if (!byKind) {
     byKind = new Map();
@@ -55,7 +61,11 @@ function cached(cache: WeakMap<LocaleStrings, ByKind>, strings: LocaleStrings, k
 }
 
 /** The layout of a code email for a locale's strings and a purpose kind, strings in place (cached). */
-export function preparedCode(strings: LocaleStrings, kind: PurposeKind, template?: CompiledTemplate): Prepared {
+export function preparedCode(
+  strings: LocaleStrings,
+  kind: PurposeKind,
+  template?: CompiledTemplate,
+): Prepared {
   let cache = builtIn;
   if (template) {
     cache = custom.get(template) ?? new WeakMap();
@@ -88,7 +98,11 @@ export function preparedNotice(strings: LocaleStrings): Prepared {
   });
 }
 
-function prepare(layout: { html: string; text: string }, strings: Record<string, string>, subject: string): Prepared {
+function prepare(
+  layout: { html: string; text: string },
+  strings: Record<string, string>,
+  subject: string,
+): Prepared {
   // A heading never breaks at a hyphen ("E- / Mail-Adresse" on a phone): U+2011 is a hyphen that does not.
   const html = { ...strings, heading: (strings.heading ?? '').replaceAll('-', '\u2011') };
   const parsedSubject = parseSlots(subject);

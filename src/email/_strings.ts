@@ -53,7 +53,15 @@ export type LocaleStrings = {
 } & Record<PurposeKind, CodeMessageStrings>;
 
 /** Sections of a strings file that are not a purpose's wording. */
-export const NON_PURPOSE_SECTIONS = ['name', 'dir', 'aliases', 'units', 'common', 'notice', 'errors'] as const;
+export const NON_PURPOSE_SECTIONS = [
+  'name',
+  'dir',
+  'aliases',
+  'units',
+  'common',
+  'notice',
+  'errors',
+] as const;
 const UNITS = ['seconds', 'minutes', 'hours'] as const;
 const PLURAL_CATEGORIES = ['zero', 'one', 'two', 'few', 'many', 'other'];
 const placeholders = (s: string) => [...new Set([...s.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!))].sort();
@@ -139,7 +147,11 @@ function checkUnits(locale: string, units: unknown, exact: boolean): string[] {
   for (const unit of UNITS) {
     const forms = u[unit];
     if (forms === undefined && !exact) continue;
-    if (typeof forms !== 'object' || forms === null || typeof (forms as { other?: unknown }).other !== 'string') {
+    if (
+      typeof forms !== 'object' ||
+      forms === null ||
+      typeof (forms as { other?: unknown }).other !== 'string'
+    ) {
       problems.push(`${locale}: units.${unit}.other is required`);
       continue;
     }

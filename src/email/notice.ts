@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { parseEmail } from '../lib/_address.js';
 import { emailField, parseInput } from '../lib/_schema.js';
 import { fill, messageValues, preparedNotice } from './_prepare.js';
-import {
-  type MessageOptions,
-  messageOptionsSchema,
-  type RenderedMessage,
-  resolveMessage,
-} from './render.js';
+import { type MessageOptions, messageOptionsSchema, type RenderedMessage, resolveMessage } from './render.js';
 
 /** Input of {@link renderEmailChangeNotice}: the two addresses and the same options as a code email. */
 export interface EmailChangeNoticeInput extends Omit<MessageOptions, 'link' | 'codeInSubject' | 'template'> {
@@ -23,7 +18,11 @@ const noticeInputSchema = z.object({ email: emailField, newEmail: emailField }).
  * Renders a notice to an old address from options already validated by `messageOptionsSchema` (the flow's
  * `notifyEmailChange` uses this). `link`, `codeInSubject` and `template` concern code emails and are ignored.
  */
-export function renderNotice(args: { email: string; newEmail: string; options: MessageOptions }): RenderedMessage {
+export function renderNotice(args: {
+  email: string;
+  newEmail: string;
+  options: MessageOptions;
+}): RenderedMessage {
   const { locale, catalog, host } = resolveMessage(args.options);
   const strings = catalog.strings(locale);
   const filled = fill(

@@ -110,7 +110,14 @@ export interface MessageOptions {
 export type PerCallMessageOptions = Partial<
   Pick<
     MessageOptions,
-    'appName' | 'brand' | 'supportText' | 'footerLinks' | 'link' | 'notice' | 'recipientName' | 'codeInSubject'
+    | 'appName'
+    | 'brand'
+    | 'supportText'
+    | 'footerLinks'
+    | 'link'
+    | 'notice'
+    | 'recipientName'
+    | 'codeInSubject'
   >
 >;
 
@@ -156,7 +163,13 @@ function parseUrl(value: string, protocols: readonly string[]): URL | null {
   try {
     const url = new URL(value);
     if (!protocols.includes(url.protocol) || url.username || url.password) return null;
-    return url.protocol === 'mailto:' ? (/^[^@]+@[^@]+$/.test(url.pathname) ? url : null) : url.hostname ? url : null;
+    return url.protocol === 'mailto:'
+      ? /^[^@]+@[^@]+$/.test(url.pathname)
+        ? url
+        : null
+      : url.hostname
+        ? url
+        : null;
   } catch {
     return null;
   }
@@ -189,7 +202,12 @@ export function brandContrastProblems(brand: {
   const modes = [{ mode: 'light', color: light, card: CARD_LIGHT, path: 'primaryColor' }];
   // Without a dark colour of its own, dark mode gets a tint of the light one that passes (darkVariant).
   if (brand.primaryColorDark) {
-    modes.push({ mode: 'dark', color: brand.primaryColorDark.toLowerCase(), card: CARD_DARK, path: 'primaryColorDark' });
+    modes.push({
+      mode: 'dark',
+      color: brand.primaryColorDark.toLowerCase(),
+      card: CARD_DARK,
+      path: 'primaryColorDark',
+    });
   }
   for (const { mode, color, card, path } of modes) {
     const text = textColorOn(color);
@@ -228,7 +246,8 @@ export const brandField = z
   })
   .strict()
   .superRefine((brand, ctx) => {
-    for (const p of brandContrastProblems(brand)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
+    for (const p of brandContrastProblems(brand))
+      ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
   });
 
 /** The problem with a link template, or null when it is fine. */
@@ -266,7 +285,11 @@ const footerLinksField = z
   .array(z.object({ text: oneLine(100, 'a footer link text'), href: supportUrl }).strict())
   .max(5);
 export const noticeField = z
-  .object({ hasPassword: z.boolean().optional(), notMeUrl: pageUrl.optional(), supportUrl: supportUrl.optional() })
+  .object({
+    hasPassword: z.boolean().optional(),
+    notMeUrl: pageUrl.optional(),
+    supportUrl: supportUrl.optional(),
+  })
   .strict();
 
 const customizationField = z
@@ -304,9 +327,7 @@ function localesProblems(locales: Record<string, z.output<typeof customizationFi
     }
     const strings = custom.strings ?? {};
     const complete = !builtIn && custom.extends === undefined;
-    const candidate = complete
-      ? { name: tag, aliases: [], dir: custom.dir ?? 'ltr', ...strings }
-      : strings;
+    const candidate = complete ? { name: tag, aliases: [], dir: custom.dir ?? 'ltr', ...strings } : strings;
     const found = checkLocaleStrings(tag, candidate, ENGLISH, { mode: complete ? 'exact' : 'partial' });
     for (const message of found.slice(0, 10)) {
       problems.push({ path: [tag, 'strings'], message: message.replace(`${tag}: `, '') });

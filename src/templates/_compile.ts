@@ -76,7 +76,7 @@ export async function compileMjml(source: string, options: CompileMjmlOptions = 
   if (/<mj-include\b/i.test(src) && !(options.includes && options.filePath)) {
     // MJML would drop it silently (a copy of a built-in layout loses its whole <mj-head>): say so instead.
     throw new TemplateCompileError([
-      '<mj-include> needs the template\'s own path to resolve against: pass { filePath } (it is read relative to that file), or inline the included file',
+      "<mj-include> needs the template's own path to resolve against: pass { filePath } (it is read relative to that file), or inline the included file",
     ]);
   }
   const [{ default: mjml2html }, { convert }] = await Promise.all([import('mjml'), import('html-to-text')]);
@@ -128,7 +128,9 @@ const TEXT_OPTIONS: HtmlToTextOptions = {
     },
     // A button becomes its URL on a line of its own: the sentence before it already says what it does.
     labelledUrl(elem, _walk, builder) {
-      builder.addInline(`${textOf(elem).trim()}: ${String(elem.attribs?.href ?? '')}`, { noWordTransform: true });
+      builder.addInline(`${textOf(elem).trim()}: ${String(elem.attribs?.href ?? '')}`, {
+        noWordTransform: true,
+      });
     },
     // A button without a sentence introducing it (the notice's "This wasn't me") keeps its label too.
     buttonUrl(elem, _walk, builder) {
@@ -149,7 +151,7 @@ const TEXT_OPTIONS: HtmlToTextOptions = {
     { selector: 'table', format: 'block' },
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
     { selector: 'td[role=presentation] > a', format: 'buttonUrl' }, // mj-button
-    { selector: 'a.labelled-link', format: 'labelledUrl' }, // "Contact support: mailto:…" 
+    { selector: 'a.labelled-link', format: 'labelledUrl' }, // "Contact support: mailto:…"
     { selector: 'div[style*="display:none"]', format: 'skip' }, // the preheader
   ],
 };
@@ -196,7 +198,8 @@ export function checkSlotContexts(html: string): string[] {
   const where = (index: number) => `near "${html.slice(Math.max(0, index - 40), index + 40).trim()}"`;
   for (const block of html.matchAll(/<(style|script)\b[^>]*>([\s\S]*?)<\/\1>/gi)) {
     for (const tag of block[2]?.matchAll(TAG) ?? []) {
-      if (block[1]?.toLowerCase() === 'style' && tag[1] === '' && STYLE_BLOCK_SLOTS.has(tag[2] ?? '')) continue;
+      if (block[1]?.toLowerCase() === 'style' && tag[1] === '' && STYLE_BLOCK_SLOTS.has(tag[2] ?? ''))
+        continue;
       problems.push(`${tag[0]} is inside a <${block[1]}> block, where escaping cannot protect it`);
     }
   }
@@ -209,7 +212,9 @@ export function checkSlotContexts(html: string): string[] {
       const name = rawName.toLowerCase();
       const inner = value.replace(/^["']|["']$/g, '');
       if (URL_ATTRIBUTES.has(name) && UNSAFE_SCHEME.test(decodeUrlStart(inner))) {
-        problems.push(`${name}="${inner.slice(0, 40)}" uses a scheme that runs or embeds content; use https:`);
+        problems.push(
+          `${name}="${inner.slice(0, 40)}" uses a scheme that runs or embeds content; use https:`,
+        );
         continue;
       }
       if (!slots.length) continue;

@@ -70,7 +70,10 @@ export async function compileTemplate(
 
   let compiled: { html: string; text: string };
   try {
-    compiled = await compileMjml(mjml, options?.filePath ? { filePath: options.filePath, includes: true } : {});
+    compiled = await compileMjml(
+      mjml,
+      options?.filePath ? { filePath: options.filePath, includes: true } : {},
+    );
   } catch (error) {
     if (error instanceof TemplateCompileError) throw invalidInput(['template'], error.message);
     throw error;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { contrast } from '../../src/email/_prepare.js';
 import {
   mergeMessageOptions,
   messageOptionsSchema,
   perCallMessageOptionsSchema,
 } from '../../src/email/render.js';
-import { contrast } from '../../src/email/_prepare.js';
 import { MailboxChallengeError, type MessageOptions, renderEmailChangeNotice } from '../../src/index.js';
 import {
   createWithMessage,
@@ -26,7 +26,12 @@ const FULL = {
   supportText: 'Questions? Write to help@acme.example.',
   footerLinks: [{ text: 'Privacy', href: 'https://acme.example/privacy' }],
   brand: {
-    logo: { url: 'https://acme.example/logo.png', darkUrl: 'https://acme.example/logo-dark.png', width: 120, height: 32 },
+    logo: {
+      url: 'https://acme.example/logo.png',
+      darkUrl: 'https://acme.example/logo-dark.png',
+      width: 120,
+      height: 32,
+    },
     primaryColor: '#0f766e',
   },
 };
@@ -151,7 +156,10 @@ describe('every purpose × locale renders', () => {
       // The new address stands on its own, highlighted, after the sentence that introduces it.
       expect(plain.html).toMatch(/<div class="addr-box" dir="ltr"[^>]*>new@example\.com<\/div>/);
       expect(plain.html).toContain(
-        escapeHtml(n.body!.replace('{appName}', 'Acme')).replace('{email}', '<span dir="ltr">old@example.com</span>'),
+        escapeHtml(n.body!.replace('{appName}', 'Acme')).replace(
+          '{email}',
+          '<span dir="ltr">old@example.com</span>',
+        ),
       );
       expect(plain.text).toContain(`${fill(n.body!)}\n\nnew@example.com\n`);
       expect(plain.text).toContain(fill(n.ifYou!));
@@ -180,7 +188,9 @@ describe('every purpose × locale renders', () => {
       expect(full.text).toContain(`${n.support!}: mailto:help@acme.example`);
       expect(full.html).toContain(`href="https://acme.example/not-me?t=1"`);
       expect(full.html).toContain(`> ${escapeHtml(n.notMe!)} </a>`);
-      expect(full.html).toContain(`<a class="labelled-link" href="mailto:help@acme.example" style="color:inherit;text-decoration:underline;">${escapeHtml(n.support!)}</a>`);
+      expect(full.html).toContain(
+        `<a class="labelled-link" href="mailto:help@acme.example" style="color:inherit;text-decoration:underline;">${escapeHtml(n.support!)}</a>`,
+      );
     });
   }
 });
@@ -298,7 +308,9 @@ describe('message options', () => {
     expect(logo).toContain(
       '<img class="logo-light" src="https://acme.example/logo.png" alt="Acme" width="120" height="32" style="display:block;width:120px;height:32px;',
     );
-    expect(logo).toMatch(/<div class="logo-dark" style="display:none;[^"]*"><img src="https:\/\/acme\.example\/logo-dark\.png"/);
+    expect(logo).toMatch(
+      /<div class="logo-dark" style="display:none;[^"]*"><img src="https:\/\/acme\.example\/logo-dark\.png"/,
+    );
   });
 
   it('refuses a brand colour whose button would be unreadable, naming the pair', () => {
@@ -312,16 +324,23 @@ describe('message options', () => {
     };
     const white = fail({ primaryColor: '#ffffff' });
     expect(white.fields).toEqual(['message.brand.primaryColor']);
-    expect(white.message).toContain('the button #ffffff on the light card #ffffff is 1.00:1; a button needs 3:1');
+    expect(white.message).toContain(
+      'the button #ffffff on the light card #ffffff is 1.00:1; a button needs 3:1',
+    );
     const black = fail({ primaryColor: '#000000', primaryColorDark: '#000000' });
     expect(black.fields).toEqual(['message.brand.primaryColorDark']);
-    expect(black.message).toContain('the button #000000 on the dark card #1c1c21 is 1.23:1; a button needs 3:1');
+    expect(black.message).toContain(
+      'the button #000000 on the dark card #1c1c21 is 1.23:1; a button needs 3:1',
+    );
     const grey = fail({ primaryColor: '#777777' });
-    expect(grey.message).toMatch(/button text #ffffff on #777777 is 4\.4\d:1 in light mode; text needs 4\.5:1/);
+    expect(grey.message).toMatch(
+      /button text #ffffff on #777777 is 4\.4\d:1 in light mode; text needs 4\.5:1/,
+    );
     const badDark = fail({ primaryColor: '#000000', primaryColorDark: '#222222' });
     expect(badDark.fields).toEqual(['message.brand.primaryColorDark']);
     // Black without a dark colour: dark mode gets a grey that stands out from the dark card, with white text.
-    const auto = createWithMessage({ appName: 'A', link: FULL.link, brand: { primaryColor: '#000000' } }).message.html;
+    const auto = createWithMessage({ appName: 'A', link: FULL.link, brand: { primaryColor: '#000000' } })
+      .message.html;
     const [, darkButton = '', darkText = ''] =
       auto.match(/\.btn td,\.btn a\{background-color:(#[0-9a-f]{6})!important;color:(#[0-9a-f]{6})/) ?? [];
     expect(contrast(darkButton, '#1c1c21')).toBeGreaterThanOrEqual(3);
@@ -348,7 +367,9 @@ describe('message options', () => {
     const fr = createWithMessage({ ...options, locale: 'fr' }).message;
     expect(fr.text).toContain('Questions? help@acme.example'); // no French text given: the top-level one
     expect(fr.text).toContain('Privacy: https://acme.example/privacy');
-    expect(fr.subject).toBe('Votre code de connexion à Acme'.replace('Votre code de connexion à Acme', fr.subject));
+    expect(fr.subject).toBe(
+      'Votre code de connexion à Acme'.replace('Votre code de connexion à Acme', fr.subject),
+    );
     expect(fr.text).not.toContain('Dein Code');
   });
 
@@ -357,7 +378,10 @@ describe('message options', () => {
     const { name: _n, dir: _d, aliases: _a, $comment: _c, $register: _r, ...all } = en;
     const sw = structuredClone(all) as Record<string, Record<string, unknown>>;
     sw.login!.subject = 'Msimbo wako wa kuingia {appName}';
-    const locales = { sw: { strings: sw }, 'de-CH': { extends: 'de', strings: { common: { codeLabel: 'Ihr Code (CH)' } } } };
+    const locales = {
+      sw: { strings: sw },
+      'de-CH': { extends: 'de', strings: { common: { codeLabel: 'Ihr Code (CH)' } } },
+    };
     const picked = createWithMessage({ appName: 'Acme', acceptLanguage: 'sw-KE,en;q=0.5', locales }).message;
     expect(picked.locale).toBe('sw');
     expect(picked.subject).toBe('Msimbo wako wa kuingia Acme');
@@ -366,13 +390,19 @@ describe('message options', () => {
     expect(swiss.locale).toBe('de-CH');
     expect(swiss.text).toContain('\nIhr Code (CH)\n');
     expect(swiss.subject).toBe('Ihr Anmeldecode für Acme');
-    expect(createWithMessage({ appName: 'Acme', acceptLanguage: 'de-AT', locales }).message.locale).toBe('de');
+    expect(createWithMessage({ appName: 'Acme', acceptLanguage: 'de-AT', locales }).message.locale).toBe(
+      'de',
+    );
     // An incomplete new locale, an unknown key or placeholder: INVALID_INPUT at start-up.
     const bad = (l: unknown) => () => createWithMessage({ appName: 'A', locales: l } as never);
     expectInvalid(bad({ sw: { strings: { login: { subject: 'x' } } } }), ['message.locales.sw.strings']);
-    expectInvalid(bad({ de: { strings: { login: { subject: 'Code {secret}' } } } }), ['message.locales.de.strings']);
+    expectInvalid(bad({ de: { strings: { login: { subject: 'Code {secret}' } } } }), [
+      'message.locales.de.strings',
+    ]);
     expectInvalid(bad({ de: { strings: { login: { subjekt: 'x' } } } }), ['message.locales.de.strings']);
-    expectInvalid(bad({ de: { strings: { common: { codeLabel: '<b>Code</b>' } } } }), ['message.locales.de.strings']);
+    expectInvalid(bad({ de: { strings: { common: { codeLabel: '<b>Code</b>' } } } }), [
+      'message.locales.de.strings',
+    ]);
     expectInvalid(bad({ 'x y': {} }), ['message.locales.x y']);
     expectInvalid(bad({ 'de-CH': { extends: 'xx' } }), ['message.locales.de-CH.extends']);
     expectInvalid(bad({ de: { footerLinks: [{ text: 'x', href: 'javascript:alert(1)' }] } }), [
@@ -381,7 +411,11 @@ describe('message options', () => {
   });
 
   it('merges per-call options (a tenant) over the flow options', () => {
-    const base = messageOptionsSchema.parse({ appName: 'Acme', supportText: 'Help', notice: { hasPassword: true } });
+    const base = messageOptionsSchema.parse({
+      appName: 'Acme',
+      supportText: 'Help',
+      notice: { hasPassword: true },
+    });
     const perCall = perCallMessageOptionsSchema.parse({
       appName: 'Tenant',
       brand: { primaryColor: '#047857' },
@@ -424,7 +458,9 @@ describe('message options', () => {
       'message.brand.logo.width',
       'message.brand.logo.height',
     ]);
-    expectInvalid(bad({ appName: 'A', brand: { logoUrl: 'https://a.example/l.png' } }), ['message.brand.logoUrl']);
+    expectInvalid(bad({ appName: 'A', brand: { logoUrl: 'https://a.example/l.png' } }), [
+      'message.brand.logoUrl',
+    ]);
     expectInvalid(bad({ appName: 'A', footerLinks: [{ text: 'x', href: 'data:text/html,x' }] }), [
       'message.footerLinks.0.href',
     ]);
@@ -432,7 +468,9 @@ describe('message options', () => {
       'message.footerLinks.0.href',
       'message.footerLinks.0.html',
     ]);
-    expectInvalid(bad({ appName: 'A', notice: { notMeUrl: 'javascript:alert(1)' } }), ['message.notice.notMeUrl']);
+    expectInvalid(bad({ appName: 'A', notice: { notMeUrl: 'javascript:alert(1)' } }), [
+      'message.notice.notMeUrl',
+    ]);
     for (const urlTemplate of [
       'javascript:alert({code})',
       'data:text/html,{code}',
