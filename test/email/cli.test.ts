@@ -64,7 +64,7 @@ describe('mailbox-challenge CLI', () => {
   it('preview refuses an unknown locale and a bad option', async () => {
     const a = io();
     expect(await main(['preview', '--locale', 'xx', '--out', dir], a.io)).toBe(1);
-    expect(a.err.join('')).toMatch(/--locale must be one of en, es/);
+    expect(a.err.join('')).toMatch(/--locale must be one of ar, cs, da, de, en/);
     const b = io();
     expect(await main(['preview', '--color', 'red', '--out', dir, '--no-screenshots'], b.io)).toBe(1);
     expect(b.err.join('')).toMatch(/primaryColor/);
