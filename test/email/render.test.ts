@@ -65,7 +65,7 @@ describe('every purpose × locale renders', () => {
           const { html, text, subject } = message;
           expect(message.locale).toBe(locale);
           expect(message.code).toBe(code);
-          expect(html.startsWith(`<!doctype html><html lang="${locale}" dir="${s.dir}"`)).toBe(true);
+          expect(html.startsWith(`<!doctype html><html lang="${locale}" dir="${s.dir as unknown as string}"`)).toBe(true);
           // The code: large in its own left-to-right box in the HTML, on its own line in the text.
           // data-mc-code marks it for createTestOutbox and other tooling.
           expect(html).toContain(`<div class="code-box" data-mc-code dir="ltr" style="`);
@@ -104,7 +104,7 @@ describe('every purpose × locale renders', () => {
           expect(html).toContain('a[x-apple-data-detectors]');
           expect(html).toContain('[data-ogsc]');
           // Right-to-left locales are mirrored: nothing is pinned to the left.
-          if (s.dir === 'rtl') {
+          if ((s.dir as unknown) === 'rtl') {
             expect(html).not.toMatch(/direction:ltr|text-align:left|align="left"/);
             expect(html).toMatch(/direction:rtl/);
             expect(html).toMatch(/text-align:right/);
