@@ -15,10 +15,25 @@ export {
   createMailboxChallenge,
   type MailboxChallengeConfig,
 } from './create.js';
-export type { CompiledTemplate } from './email/_template.js';
+export type { CompiledTemplate } from './email/_fill.js';
+export {
+  type DescribeErrorOptions,
+  describeError,
+  type ErrorDescription,
+} from './email/describe-error.js';
 export { type Locale, negotiateLocale, SUPPORTED_LOCALES } from './email/locale.js';
 export { type EmailChangeNoticeInput, renderEmailChangeNotice } from './email/notice.js';
-export type { MessageOptions, RenderedMessage } from './email/render.js';
+export type {
+  BrandOptions,
+  FooterLink,
+  LocaleCustomization,
+  LocaleStringOverrides,
+  LogoOptions,
+  MessageOptions,
+  NoticeOptions,
+  PerCallMessageOptions,
+  RenderedMessage,
+} from './email/render.js';
 export {
   MailboxChallengeError,
   type MailboxChallengeErrorCode,
