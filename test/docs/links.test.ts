@@ -66,6 +66,20 @@ describe('documentation links', () => {
   });
 });
 
+// Paths the pages name in code spans (`src/flow/_state.ts`, `test/vectors/v1.json`): each must exist, so a
+// moved file cannot leave a page pointing at nothing. Globs and placeholders (`*`, `<`, `{`) are skipped.
+describe('files the documentation names', () => {
+  const docs = pages.filter((p) => p.startsWith('docs/') || p === 'README.md');
+  it.each(docs)('%s: every repository path in a code span exists', (page) => {
+    const text = readFileSync(join(root, page), 'utf8');
+    const named = [...text.matchAll(/`((?:src|test|templates|scripts|bench|examples|docs)\/[^`\s]+)`/g)]
+      .map((m) => m[1]!.replace(/[),.:;]+$/, ''))
+      .filter((p) => !/[*<{]/.test(p));
+    const missing = [...new Set(named)].filter((p) => !existsSync(join(root, p)));
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('CHANGELOG.md', () => {
   const text = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
 
