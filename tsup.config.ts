@@ -7,6 +7,7 @@ const entry = {
   nodemailer: 'src/senders/nodemailer.ts',
   testing: 'src/testing/index.ts',
   templates: 'src/templates/index.ts',
+  locales: 'src/locales.ts',
   http: 'src/http/index.ts',
 };
 

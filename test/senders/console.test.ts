@@ -58,6 +58,7 @@ describe('consoleSender', () => {
       challengeId: started.challengeId,
       secret: started.secret,
       code: code!,
+      purpose: 'login',
     });
     expect(verified.ok).toBe(true);
   });
