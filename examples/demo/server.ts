@@ -4,12 +4,14 @@
 //   REDIS_URL     use Redis for the counters instead of memory
 //   SMTP_URL      really send the emails with nodemailer (MAIL_FROM sets the sender); the dev outbox still shows them
 //   PUBLIC_URL    the address people reach the app at, for the one-click link (default http://localhost:PORT)
+//   RESEND_COOLDOWN_SECONDS  wait between two emails of one challenge (default: the library's, 30)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { toNodeHandler } from '../../src/http/index.js';
+import '../../src/locales.js'; // every built-in language for the emails and the error messages
 import {
   type ChallengeStore,
   createMailboxFlow,
@@ -101,6 +103,12 @@ async function main() {
       sender,
       ...(store && { store }),
       message: { link: { urlTemplate } },
+      ...(process.env.RESEND_COOLDOWN_SECONDS && {
+        policy: { resendCooldownSeconds: Number(process.env.RESEND_COOLDOWN_SECONDS) },
+      }),
+      // Operators' view: one structured log line per event (no code, secret or address in any of them).
+      onEvent: (event) =>
+        console.log(JSON.stringify({ level: 'info', source: 'mailbox-challenge', ...event })),
     });
   let flow: ReturnType<typeof createMailboxFlow>;
   try {
@@ -112,8 +120,6 @@ async function main() {
   }
   app = await createDemoApp({
     flow,
-    sender,
-    appName: APP_NAME,
     sessionSecret: secrets.session,
     ...(outbox && { outbox }),
   });

@@ -1,4 +1,6 @@
+import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import type { MailboxChallenge } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
 import type { JsonObject } from '../lib/_json.js';
@@ -12,11 +14,10 @@ import {
   setChallengeCookie,
 } from './_cookies.js';
 import { sameOriginPost } from './_csrf.js';
-import type { ChallengeStateLike, HandlerFlow, IssuedLike } from './_flow.js';
-import { describeError } from './_messages.js';
+import type { HandlerFlow } from './_flow.js';
 import { type LinkPageView, PAGE_HEADERS, renderLinkPage } from './_pages.js';
 
-export type { ChallengeStateLike, HandlerFlow, IssuedLike } from './_flow.js';
+export type { HandlerFlow } from './_flow.js';
 export type { LinkPageView } from './_pages.js';
 
 /** What `beforeStart` may bind to a challenge. */
@@ -76,7 +77,7 @@ export interface MailboxHandlersOptions {
     prefix?: string;
     /** Force Secure + `__Host-` on or off. Default: on, except for a loopback host (localhost, 127.0.0.1, ::1). */
     secure?: boolean;
-    /** How long the browser keeps a challenge, so resend still works after the code expires. Default 3600. */
+    /** How long the browser keeps a challenge, so resend still works after the code expires. Default: the flow's `resendWindowSeconds`. */
     maxAgeSeconds?: number;
   };
   /** Where the link pages send a person to start again. Default `/`. */
@@ -85,6 +86,11 @@ export interface MailboxHandlersOptions {
   linkPage?(view: LinkPageView, request: Request): Response | Promise<Response>;
   /** Largest request body read, in bytes. Default 8192. */
   maxBodyBytes?: number;
+  /**
+   * Your wording and locales for the person-facing `error.message` (as for `describeError`). Built-in
+   * locales beyond English load with `import 'mailbox-challenge/locales'`.
+   */
+  errorMessages?: Pick<DescribeErrorOptions, 'overrides' | 'locales'>;
 }
 
 /** The JSON every answer carries (`null` where no challenge is known). */
@@ -92,7 +98,7 @@ export interface ChallengeAnswer {
   ok: boolean;
   purpose: string | null;
   /** `none` when this browser holds no challenge of that purpose. */
-  status: ChallengeStateLike['status'] | 'none';
+  status: ChallengeState['status'] | 'none';
   /** The address the code went to (only ever shown to the browser that asked for it). */
   email: string | null;
   /** Epoch milliseconds. */
@@ -130,13 +136,6 @@ export interface MailboxHandlers {
   link(request: Request): Promise<Response>;
 }
 
-const TERMINAL = new Set<MailboxChallengeErrorCode>([
-  'INVALID_CHALLENGE',
-  'CHALLENGE_MISMATCH',
-  'CHALLENGE_SUPERSEDED',
-  'ATTEMPTS_EXCEEDED',
-]);
-
 /** HTTP status by meaning: bad input 400, wrong code 401, spent/locked 403, too many 429, our side down 503. */
 export function statusOf(error: MailboxChallengeError): number {
   switch (error.code) {
@@ -157,7 +156,7 @@ export function statusOf(error: MailboxChallengeError): number {
   }
 }
 
-const STATUS_BY_CODE: Partial<Record<ChallengeStateLike['status'], MailboxChallengeErrorCode>> = {
+const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeErrorCode>> = {
   used: 'INVALID_CHALLENGE',
   cancelled: 'INVALID_CHALLENGE',
   locked: 'ATTEMPTS_EXCEEDED',
@@ -227,7 +226,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       fields: ['cookie.prefix'],
     });
   }
-  const cookieMaxAgeSeconds = options.cookie?.maxAgeSeconds ?? 3600;
+  const cookieMaxAgeSeconds = options.cookie?.maxAgeSeconds ?? flow.policy.resendWindowSeconds;
   const maxBodyBytes = options.maxBodyBytes ?? 8192;
   const startUrl = options.startUrl ?? '/';
   const configuredOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
@@ -258,19 +257,19 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     codeAlphabet: null,
   });
 
-  const fromIssued = (purpose: string, email: string | null, issued: IssuedLike): ChallengeAnswer => ({
+  const fromIssued = (purpose: string, email: string | null, issued: IssuedChallenge): ChallengeAnswer => ({
     ok: true,
     purpose,
     status: 'pending',
     email,
     expiresAt: issued.expiresAt,
-    resendAvailableAt: issued.resendAvailableAt ?? null,
-    attemptsRemaining: issued.attemptsRemaining ?? flow.policy?.maxAttempts ?? null,
-    codeLength: issued.codeLength ?? flow.policy?.codeLength ?? null,
-    codeAlphabet: issued.codeAlphabet ?? flow.policy?.codeAlphabet ?? null,
+    resendAvailableAt: issued.resendAvailableAt,
+    attemptsRemaining: issued.attemptsRemaining,
+    codeLength: issued.codeLength,
+    codeAlphabet: issued.codeAlphabet,
   });
 
-  const fromState = (state: ChallengeStateLike): ChallengeAnswer => ({
+  const fromState = (state: ChallengeState): ChallengeAnswer => ({
     ok: true,
     purpose: state.purpose,
     status: state.status,
@@ -288,6 +287,14 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return new Response(JSON.stringify(body), { status, headers });
   }
 
+  /** The person-facing message, in the language of the request (or of an explicit `locale` field). */
+  const describe = (code: MailboxChallengeErrorCode, ctx: Ctx, locale?: string) =>
+    describeError(code, {
+      ...options.errorMessages,
+      ...(locale !== undefined && { locale }),
+      ...(ctx.acceptLanguage !== undefined && { acceptLanguage: ctx.acceptLanguage }),
+    });
+
   function errorBody(
     error: MailboxChallengeError,
     ctx: Ctx,
@@ -300,7 +307,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       attemptsRemaining: error.attemptsRemaining ?? base.attemptsRemaining,
       error: {
         code: error.code,
-        message: describeError(error.code, { locale, acceptLanguage: ctx.acceptLanguage }),
+        message: describe(error.code, ctx, locale).message,
         ...(error.fields !== undefined && { fields: error.fields }),
         ...(error.attemptsRemaining !== undefined && { attemptsRemaining: error.attemptsRemaining }),
         ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
@@ -318,7 +325,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (error.retryAfterSeconds !== undefined)
       headers.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
     else if (status === 503) headers.set('retry-after', '5');
-    if (opts.purpose && (opts.clear ?? TERMINAL.has(error.code))) {
+    if (opts.purpose && opts.clear) {
       headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(opts.purpose), ctx.secure));
     }
     return json(errorBody(error, ctx, opts.base ?? blank(opts.purpose), opts.locale), status, headers);
@@ -346,11 +353,32 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
   /** The purpose named by the client, if allowed. */
   const purposeOf = (value: string | undefined | null) => (value && purposes.has(value) ? value : null);
 
-  async function stateOf(cookie: ChallengeCookie, purpose: string): Promise<ChallengeAnswer> {
-    if (typeof flow.inspect !== 'function') return { ...blank(purpose), status: 'pending' };
+  /** Whether a challenge in this state can still be finished in this browser (a code, or a resend). */
+  const isOpen = (state: ChallengeState) =>
+    state.status === 'pending' || (state.status === 'expired' && state.resendAvailableAt !== null);
+
+  /**
+   * The state after a failed step, and whether this browser should forget the challenge. Decided from the
+   * state, not the error code: CHALLENGE_SUPERSEDED, for one, means "this challenge was replaced" or "you
+   * typed the code of an earlier email, the newest one still works", and only the state tells which.
+   */
+  async function stateAfter(
+    cookie: ChallengeCookie,
+    purpose: string,
+  ): Promise<{ base: ChallengeAnswer; clear: boolean }> {
     const r = await flow.inspect(cookie);
-    return r.ok ? fromState(r) : { ...blank(purpose), status: 'pending' };
+    if (r.ok) return { base: fromState(r), clear: !isOpen(r) };
+    // Our side is down: the challenge may be fine, so keep it. Otherwise the cookie no longer opens.
+    if (r.error.code === 'STORE_UNAVAILABLE')
+      return { base: { ...blank(purpose), status: 'pending' }, clear: false };
+    return { base: blank(purpose), clear: true };
   }
+
+  /** The last wrong code locked the challenge: say so (what the person can do now), not just "wrong". */
+  const lockedIfSo = (error: MailboxChallengeError, state: ChallengeAnswer) =>
+    error.code === 'INVALID_CODE' && state.status === 'locked'
+      ? new MailboxChallengeError('ATTEMPTS_EXCEEDED', undefined, { attemptsRemaining: 0 })
+      : error;
 
   async function withCleared(response: Response, ctx: Ctx, purpose: string): Promise<Response> {
     // The host's response may be immutable (a fetch() result): copy it to add our header.
@@ -416,18 +444,18 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       ...(ctx.acceptLanguage !== undefined && { acceptLanguage: ctx.acceptLanguage }),
     });
     if (!r.ok) {
-      // Too early, rate limited or our side down: the challenge still stands, so show its state.
-      const keep = ['RATE_LIMITED', 'STORE_UNAVAILABLE', 'SEND_FAILED'].includes(r.error.code);
-      const base = keep ? await stateOf(cookie, purpose) : blank(purpose);
-      return failure(r.error, ctx, { purpose, base, locale: fields.locale, clear: !keep });
+      // Too early, rate limited, our side down, or over: the state says whether it still stands.
+      const { base, clear } = await stateAfter(cookie, purpose);
+      return failure(r.error, ctx, { purpose, base, locale: fields.locale, clear });
     }
     const headers = new Headers();
     headers.append(
       'set-cookie',
       setChallengeCookie(ctx.nameFor(purpose), r, cookieMaxAgeSeconds, ctx.secure),
     );
-    const state = await stateOf({ challengeId: r.challengeId, secret: r.secret }, purpose);
-    return json({ ...fromIssued(purpose, state.email, r) }, 200, headers);
+    // The answer names the address again, for a page that was reloaded since the start.
+    const state = await flow.inspect({ challengeId: r.challengeId, secret: r.secret });
+    return json(fromIssued(purpose, state.ok ? state.email : null, r), 200, headers);
   }
 
   async function verifyWith(
@@ -454,10 +482,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
     const done = await verifyWith(request, ctx, purpose, cookie, fields.code, 'code');
     if ('response' in done) return done.response;
-    const terminal = TERMINAL.has(done.error.code);
     // A wrong or expired code leaves the challenge open: answer with its state (attempts left, resend time).
-    const base = terminal ? blank(purpose) : await stateOf(cookie, purpose);
-    return failure(done.error, ctx, { purpose, base, locale: fields.locale });
+    const { base, clear } = await stateAfter(cookie, purpose);
+    return failure(lockedIfSo(done.error, base), ctx, { purpose, base, locale: fields.locale, clear });
   }
 
   async function inspect(request: Request): Promise<Response> {
@@ -469,16 +496,15 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (!purpose) return badInput(ctx, null, ['purpose']);
     const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
     if (!cookie) return json(blank(purpose), 200);
-    if (typeof flow.inspect !== 'function') return json({ ...blank(purpose), status: 'pending' }, 200);
     const r = await flow.inspect(cookie);
     if (!r.ok) {
-      if (r.error.code === 'STORE_UNAVAILABLE') return failure(r.error, ctx, { purpose });
+      if (r.error.code === 'STORE_UNAVAILABLE') return failure(r.error, ctx, { purpose, clear: false });
       // A cookie that no longer opens (rotated key, tampering): forget it, the person starts again.
       const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
       return json(blank(purpose), 200, headers);
     }
     const headers = new Headers();
-    if (r.status !== 'pending' && r.status !== 'expired') {
+    if (!isOpen(r)) {
       headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(purpose), ctx.secure));
     }
     return json(fromState(r), 200, headers);
@@ -492,7 +518,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (!purpose) return badInput(ctx, null, ['purpose']);
     const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
     const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
-    if (cookie && typeof flow.cancel === 'function') {
+    if (cookie) {
       const r = await flow.cancel(cookie);
       // Only a store outage keeps the cookie: the challenge may still be alive, so let the person retry.
       if (!r.ok && r.error.code === 'STORE_UNAVAILABLE')
@@ -535,12 +561,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     let purpose = purposeOf(fields.p);
     const c = fields.c ?? '';
     const k = fields.k ?? '';
-    const message = (code: MailboxChallengeErrorCode) =>
-      describeError(code, { acceptLanguage: ctx.acceptLanguage });
-    if (!c || !k || c.length > 64 || k.length > 64) {
-      const code = 'INVALID_INPUT';
-      return page({ kind: 'error', purpose, code, message: message(code), startUrl }, 400, request);
-    }
+    const errorView = (code: MailboxChallengeErrorCode): LinkPageView => {
+      const { message, locale, dir } = describe(code, ctx);
+      return { kind: 'error', purpose, code, message, locale, dir, startUrl };
+    };
+    if (!c || !k || c.length > 64 || k.length > 64) return page(errorView('INVALID_INPUT'), 400, request);
     // The purpose comes from the link when it carries one; else from whichever purpose's cookie holds this
     // challenge (the cookie names are ours, and verify checks the purpose sealed in the challenge anyway).
     let cookie: ChallengeCookie | null = null;
@@ -557,29 +582,23 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       return page({ kind: 'other-device', purpose, code: k, startUrl }, 200, request);
     }
     if (!isPost) {
-      if (typeof flow.inspect === 'function') {
-        const state = await flow.inspect(cookie);
-        const code = state.ok ? STATUS_BY_CODE[state.status] : state.error.code;
-        if (code) {
-          const status = state.ok ? statusOf(new MailboxChallengeError(code)) : statusOf(state.error);
-          return page({ kind: 'error', purpose, code, message: message(code), startUrl }, status, request);
-        }
+      const state = await flow.inspect(cookie);
+      const code = state.ok ? STATUS_BY_CODE[state.status] : state.error.code;
+      if (code) {
+        const status = state.ok ? statusOf(new MailboxChallengeError(code)) : statusOf(state.error);
+        return page(errorView(code), status, request);
       }
       const action = ctx.url.pathname;
       return page({ kind: 'confirm', purpose, fields: { p: purpose, c, k }, action }, 200, request);
     }
     const done = await verifyWith(request, ctx, purpose, cookie, k, 'link');
     if ('response' in done) return done.response;
-    const { code } = done.error;
-    const extra = TERMINAL.has(code)
+    const { base, clear } = await stateAfter(cookie, purpose);
+    const error = lockedIfSo(done.error, base);
+    const extra = clear
       ? new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) })
       : undefined;
-    return page(
-      { kind: 'error', purpose, code, message: message(code), startUrl },
-      statusOf(done.error),
-      request,
-      extra,
-    );
+    return page(errorView(error.code), statusOf(error), request, extra);
   }
 
   const routes: Record<string, (request: Request) => Promise<Response>> = {

@@ -1,9 +1,7 @@
 export {
   type ChallengeAnswer,
-  type ChallengeStateLike,
   createMailboxHandlers,
   type HandlerFlow,
-  type IssuedLike,
   type LinkPageView,
   type MailboxHandlers,
   type MailboxHandlersOptions,

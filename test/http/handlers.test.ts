@@ -99,7 +99,7 @@ describe('start', () => {
     expect((await r1.json()).error.code).toBe('SEND_FAILED');
     expect(r1.headers.get('retry-after')).toBe('5');
     const broken = () => Promise.reject(new Error('down'));
-    const storeDown = setup({}, { store: { increment: broken, get: broken, setIfAbsent: broken } });
+    const storeDown = setup({}, { store: { step: broken } });
     const r2 = await storeDown.browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     expect(r2.status).toBe(503);
     expect((await r2.json()).error.code).toBe('STORE_UNAVAILABLE');
@@ -240,15 +240,26 @@ describe('verify', () => {
     expect((await r.json()).error.code).toBe('INVALID_CHALLENGE');
   });
 
-  it('locks after five wrong codes (403) and clears the cookie', async () => {
+  it('the fifth wrong code locks the challenge: 403 ATTEMPTS_EXCEEDED, cookie cleared, the right code no longer works', async () => {
     const { browser, outbox } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     const code = outbox.lastCode(EMAIL);
-    for (let i = 0; i < 5; i++) await browser.post('/auth/verify', { purpose: 'login', code: wrong(code) });
-    const locked = await browser.post('/auth/verify', { purpose: 'login', code });
-    expect(locked.status).toBe(403);
-    expect((await locked.json()).error.code).toBe('ATTEMPTS_EXCEEDED');
+    for (let i = 0; i < 4; i++) {
+      const r = await browser.post('/auth/verify', { purpose: 'login', code: wrong(code) });
+      expect((await r.json()).attemptsRemaining).toBe(4 - i);
+    }
+    const kept = browser.jar.get('mc-login')!;
+    const fifth = await browser.post('/auth/verify', { purpose: 'login', code: wrong(code) });
+    expect(fifth.status).toBe(403);
+    const answer = await fifth.json();
+    expect(answer.error).toMatchObject({ code: 'ATTEMPTS_EXCEEDED', attemptsRemaining: 0 });
+    expect(answer.error.message).toMatch(/too many/i);
+    expect(answer.status).toBe('locked');
     expect(browser.jar.has('mc-login')).toBe(false);
+    browser.jar.set('mc-login', kept);
+    const right = await browser.post('/auth/verify', { purpose: 'login', code });
+    expect(right.status).toBe(403);
+    expect((await right.json()).error.code).toBe('ATTEMPTS_EXCEEDED');
   });
 
   it('an expired code answers 403 CHALLENGE_EXPIRED and keeps the cookie so resend works', async () => {
@@ -311,9 +322,16 @@ describe('resend', () => {
     for (const f of UI_FIELDS) expect(body).toHaveProperty(f);
     expect(outbox.messages).toHaveLength(2);
     const second = outbox.lastCode(EMAIL);
-    // The previous code is refused (401 in the one-in-a-million case that both codes are equal).
-    const old = await browser.post('/auth/verify', { purpose: 'login', code: first });
-    if (first !== second) expect(old.status).toBe(401);
+    // The first email's code is refused without costing a try, and the challenge stays open.
+    if (first !== second) {
+      const old = await browser.post('/auth/verify', { purpose: 'login', code: first });
+      expect(old.status).toBe(403);
+      const answer = await old.json();
+      expect(answer.error.code).toBe('CHALLENGE_SUPERSEDED');
+      expect(answer.error.message).toMatch(/newer code/i);
+      expect(answer).toMatchObject({ status: 'pending', attemptsRemaining: 5 });
+      expect(browser.jar.has('mc-login')).toBe(true);
+    }
     expect((await browser.post('/auth/verify', { purpose: 'login', code: second })).status).toBe(200);
   });
 });
