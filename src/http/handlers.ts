@@ -136,7 +136,21 @@ export interface MailboxHandlers {
   link(request: Request): Promise<Response>;
 }
 
-/** HTTP status by meaning: bad input 400, wrong code 401, spent/locked 403, too many 429, our side down 503. */
+/**
+ * The HTTP status the handlers give an error, by meaning: bad input 400, wrong code 401, spent / expired /
+ * superseded / locked 403, too many emails or the address's wrong-code budget spent 429, store or sender
+ * down 503. For hosts that call the flow themselves and want the same answers.
+ *
+ * @param error - A flow error.
+ * @returns The status code.
+ * @example
+ * ```ts
+ * import { MailboxChallengeError } from 'mailbox-challenge';
+ * import { statusOf } from 'mailbox-challenge/http';
+ *
+ * statusOf(new MailboxChallengeError('RATE_LIMITED', undefined, { retryAfterSeconds: 30 })); // 429
+ * ```
+ */
 export function statusOf(error: MailboxChallengeError): number {
   switch (error.code) {
     case 'INVALID_INPUT':
