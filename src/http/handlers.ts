@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import type { MailboxChallenge } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
 import type { JsonObject } from '../lib/_json.js';
+import { parseInput, purposeField } from '../lib/_schema.js';
 import { BodyError, readFields } from './_body.js';
 import {
   type ChallengeCookie,
@@ -136,6 +138,38 @@ export interface MailboxHandlers {
   link(request: Request): Promise<Response>;
 }
 
+const optionsSchema = z.object({
+  purposes: z.array(purposeField).min(1).max(64),
+  cookie: z
+    .object({
+      prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'prefix is 1-32 of A-Z, a-z, 0-9, "_" or "-"'),
+      secure: z.boolean(),
+      maxAgeSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(86_400 * 7),
+    })
+    .partial()
+    .optional(),
+  // An origin is scheme://host[:port], exactly as browsers send it in the Origin header.
+  allowedOrigins: z
+    .array(
+      z
+        .string()
+        .refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin such as https://app.example'),
+    )
+    .optional(),
+  startUrl: z.string().min(1).max(2048).optional(),
+  maxBodyBytes: z.number().int().min(256).max(1_048_576).optional(),
+});
+
+/** Accept-Language, unless it is longer than any real one (the flow would refuse it as input). */
+function languageOf(request: Request): string | undefined {
+  const header = request.headers.get('accept-language');
+  return header !== null && header.length <= 4096 ? header : undefined;
+}
+
 /**
  * The HTTP status the handlers give an error, by meaning: bad input 400, wrong code 401, spent / expired /
  * superseded / locked 403, too many emails or the address's wrong-code budget spent 429, store or sender
@@ -224,26 +258,19 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       fields: ['onVerified'],
     });
   }
-  const purposes = new Set(options.purposes ?? []);
-  if (purposes.size === 0 || [...purposes].some((p) => !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(p))) {
-    throw new MailboxChallengeError(
-      'INVALID_INPUT',
-      'purposes must list 1-32 character purposes such as "login"',
-      {
-        fields: ['purposes'],
-      },
-    );
-  }
-  const prefix = options.cookie?.prefix ?? 'mc';
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) {
-    throw new MailboxChallengeError('INVALID_INPUT', 'cookie.prefix must be 1-32 of A-Z, a-z, 0-9, _ or -', {
-      fields: ['cookie.prefix'],
-    });
-  }
-  const cookieMaxAgeSeconds = options.cookie?.maxAgeSeconds ?? flow.policy.resendWindowSeconds;
-  const maxBodyBytes = options.maxBodyBytes ?? 8192;
-  const startUrl = options.startUrl ?? '/';
-  const configuredOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
+  const settings = parseInput(optionsSchema, {
+    purposes: options.purposes,
+    cookie: options.cookie,
+    allowedOrigins: options.allowedOrigins,
+    startUrl: options.startUrl,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  const purposes = new Set(settings.purposes);
+  const prefix = settings.cookie?.prefix ?? 'mc';
+  const cookieMaxAgeSeconds = settings.cookie?.maxAgeSeconds ?? flow.policy.resendWindowSeconds;
+  const maxBodyBytes = settings.maxBodyBytes ?? 8192;
+  const startUrl = settings.startUrl ?? '/';
+  const configuredOrigins = settings.allowedOrigins ? new Set(settings.allowedOrigins) : null;
 
   /** Per-request context: the cookie mode and the person's language. */
   function contextOf(request: Request) {
@@ -252,7 +279,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return {
       url,
       secure,
-      acceptLanguage: request.headers.get('accept-language') ?? undefined,
+      acceptLanguage: languageOf(request),
       nameFor: (purpose: string) => cookieName(prefix, purpose, secure),
       origins: configuredOrigins ?? new Set([url.origin]),
     };

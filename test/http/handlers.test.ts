@@ -1,5 +1,5 @@
 import { parseSetCookie } from 'cookie';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMailboxHandlers } from '../../src/http/index.js';
 import { createMailboxFlow, generateKey } from '../../src/index.js';
 import { createTestOutbox } from '../../src/testing/index.js';
@@ -459,16 +459,52 @@ describe('options', () => {
     expect(() => createMailboxHandlers({ flow, purposes: ['login'] })).toThrow(/onVerified/);
   });
 
+  it('refuses a bad cookie prefix or an allowed origin that is not an origin', () => {
+    const flow = createMailboxFlow({ keys: [generateKey()], appName: 'A', sender: createTestOutbox() });
+    const onVerified = () => new Response();
+    const fieldsOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as { fields?: readonly string[] }).fields;
+      }
+      return undefined;
+    };
+    const base = { flow, purposes: ['login'], onVerified };
+    expect(fieldsOf(() => createMailboxHandlers({ ...base, cookie: { prefix: 'a b' } }))).toEqual([
+      'cookie.prefix',
+    ]);
+    expect(
+      fieldsOf(() => createMailboxHandlers({ ...base, allowedOrigins: ['https://app.example/'] })),
+    ).toEqual(['allowedOrigins.0']);
+    expect(
+      fieldsOf(() => createMailboxHandlers({ ...base, allowedOrigins: ['https://app.example'] })),
+    ).toBeUndefined();
+  });
+
+  it('ignores an Accept-Language header longer than any real one instead of refusing the start', async () => {
+    const { browser } = setup();
+    const r = await browser.post(
+      '/auth/start',
+      { email: EMAIL, purpose: 'login' },
+      { headers: { 'accept-language': 'en;q=0.9,'.repeat(600) } },
+    );
+    expect(r.status).toBe(200);
+  });
+
   it('answers 404 for an unknown route and 500 (nothing internal said) when a hook throws', async () => {
     const { browser, outbox } = setup({
       onVerified: () => {
         throw new Error('db exploded at 10.0.0.3');
       },
     });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect((await browser.get('/auth/nope')).status).toBe(404);
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     const r = await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
     expect(r.status).toBe(500);
     expect(await r.text()).not.toContain('10.0.0.3');
+    expect(logged).toHaveBeenCalledOnce(); // the operator sees it in the logs
+    logged.mockRestore();
   });
 });
