@@ -66,7 +66,8 @@ export interface MailboxHandlersOptions {
   }): StartBinding | Response | undefined | Promise<StartBinding | Response | undefined>;
   /**
    * Called after a start emailed its code, e.g. to send the old address a notice for `email-change`
-   * (`flow.notifyEmailChange`). Not called when the start failed.
+   * (`flow.notifyEmailChange`). Not called when the start failed; an error it throws is logged, and the
+   * start still answers with its cookie (the code was sent).
    */
   onStarted?(input: { purpose: string; email: string; request: Request }): void | Promise<void>;
   /**
@@ -452,7 +453,12 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     });
     // A failed start leaves an earlier challenge of this purpose in place: it still works.
     if (!r.ok) return failure(r.error, ctx, { purpose, locale: fields.locale, clear: false });
-    await options.onStarted?.({ purpose, email: fields.email.trim(), request });
+    try {
+      await options.onStarted?.({ purpose, email: fields.email.trim(), request });
+    } catch (e) {
+      // The code is on its way: a failing hook must not lose the cookie that lets the person use it.
+      console.error('mailbox-challenge/http: onStarted failed', e);
+    }
     const headers = new Headers();
     headers.append(
       'set-cookie',

@@ -152,6 +152,26 @@ describe('start', () => {
   });
 });
 
+describe('onStarted', () => {
+  it('runs after a start that sent its code, not after a refused one; a throwing hook does not lose the cookie', async () => {
+    const seen: string[] = [];
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { browser } = setup({
+      onStarted: ({ purpose, email }) => {
+        seen.push(`${purpose} ${email}`);
+        throw new Error('notice failed');
+      },
+    });
+    const r = await browser.post('/auth/start', { email: ` ${EMAIL} `, purpose: 'email-change' });
+    expect(r.status).toBe(200);
+    expect(browser.jar.has('mc-email-change')).toBe(true);
+    expect(logged).toHaveBeenCalledOnce();
+    logged.mockRestore();
+    await browser.post('/auth/start', { email: 'nope', purpose: 'login' });
+    expect(seen).toEqual([`email-change ${EMAIL}`]);
+  });
+});
+
 describe('CSRF', () => {
   it('refuses a POST from another origin, or one a browser marks cross-site or same-site, before doing anything', async () => {
     const { browser, outbox } = setup();
