@@ -279,7 +279,12 @@ const oneLine = (max: number, what: string) =>
     .string()
     .max(max)
     .refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`);
-export const appNameField = oneLine(64, 'appName');
+// appName reaches the subject header: no bidi control or zero-width character either (the core's header rule).
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+export const appNameField = oneLine(64, 'appName').refine(
+  (v) => !INVISIBLE.test(v),
+  'appName must not contain bidi controls or zero-width characters',
+);
 export const supportTextField = oneLine(500, 'supportText');
 const footerLinksField = z
   .array(z.object({ text: oneLine(100, 'a footer link text'), href: supportUrl }).strict())

@@ -476,6 +476,12 @@ describe('message options', () => {
     expectInvalid(bad({ appName: '' }), ['message.appName']);
     expectInvalid(bad({ appName: '   ' }), ['message.appName']);
     expectInvalid(bad({ appName: 'x'.repeat(65) }), ['message.appName']);
+    expectInvalid(bad({ appName: 'Ac\u202eme' }), ['message.appName']);
+    expectInvalid(bad({ appName: 'Ac\u200bme' }), ['message.appName']);
+    expectInvalid(
+      bad({ appName: 'A', locales: { de: { strings: { login: { subject: '\u202e{appName}' } } } } }),
+      ['message.locales.de.strings'],
+    );
     expectInvalid(bad({}), ['message.appName']);
     expectInvalid(bad({ appName: 'A', supportText: 'line\nbreak' }), ['message.supportText']);
     expectInvalid(bad({ appName: 'A', brand: { primaryColor: 'red' } }), ['message.brand.primaryColor']);
