@@ -341,14 +341,33 @@ function localesProblems(locales: Record<string, z.output<typeof customizationFi
   return problems;
 }
 
-const localesField = z.record(z.string(), customizationField).superRefine((locales, ctx) => {
+// z.any() passes the host's object through as is: its identity keys the caches of checked locales, resolved
+// strings and prepared layouts, so options parsed again on every call cost a WeakMap lookup, not a re-check.
+const localesField = z.any().superRefine((locales: unknown, ctx) => {
+  if (typeof locales !== 'object' || locales === null || Array.isArray(locales)) {
+    ctx.addIssue({ code: 'custom', message: 'locales must be an object of language tag to locale options' });
+    return;
+  }
   let problems = checkedLocales.get(locales);
   if (!problems) {
-    problems = localesProblems(locales);
+    problems = [];
+    const entries = Object.entries(locales as Record<string, unknown>);
+    for (const [tag, custom] of entries) {
+      const parsed = customizationField.safeParse(custom);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) {
+          const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [k]) : [[]];
+          for (const k of keys)
+            problems.push({ path: [tag, ...i.path.map(String), ...k], message: i.message });
+        }
+      }
+    }
+    if (!problems.length)
+      problems = localesProblems(locales as Record<string, z.output<typeof customizationField>>);
     checkedLocales.set(locales, problems);
   }
   for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-});
+}) as unknown as z.ZodType<Readonly<Record<string, LocaleCustomization>>>;
 
 const recipientNameField = oneLine(128, 'recipientName');
 const linkField = z.object({ urlTemplate: urlTemplateField }).strict();
