@@ -782,9 +782,9 @@ export const LOCALE_STRINGS: Readonly<Record<Exclude<BuiltInLocale, 'en'>, Local
       "preheader": "किसी ने आपके {appName} खाते का ईमेल पता बदलने का अनुरोध किया है।",
       "heading": "आपका ईमेल पता बदला जा रहा है",
       "body": "किसी ने आपके {appName} खाते का ईमेल पता {email} से बदलकर यह करने का अनुरोध किया है:",
-      "ifYou": "अगर यह आप थे, तो नए पते पर भेजा गया कोड डालकर बदलाव पूरा करें। आप इस ईमेल को अनदेखा कर सकते हैं।",
-      "ifNotYou": "अगर यह आप नहीं थे, तो हो सकता है कोई और आपके {appName} खाते का इस्तेमाल कर रहा हो। लॉग इन करके अपना खाता जाँचें और तुरंत हमसे संपर्क करें।",
-      "ifNotYouPassword": "अगर यह आप नहीं थे, तो हो सकता है किसी और को आपका {appName} पासवर्ड पता हो। लॉग इन करें, अपना पासवर्ड बदलें और तुरंत हमसे संपर्क करें।",
+      "ifYou": "अगर यह अनुरोध आपने किया था, तो नए पते पर भेजा गया कोड डालकर बदलाव पूरा करें। आप इस ईमेल को अनदेखा कर सकते हैं।",
+      "ifNotYou": "अगर यह अनुरोध आपने नहीं किया था, तो हो सकता है कोई और आपके {appName} खाते का इस्तेमाल कर रहा हो। लॉग इन करके अपना खाता जाँचें और तुरंत हमसे संपर्क करें।",
+      "ifNotYouPassword": "अगर यह अनुरोध आपने नहीं किया था, तो हो सकता है किसी और को आपका {appName} पासवर्ड पता हो। लॉग इन करें, अपना पासवर्ड बदलें और तुरंत हमसे संपर्क करें।",
       "notMe": "यह मैंने नहीं किया",
       "support": "सहायता से संपर्क करें"
     },
@@ -955,10 +955,10 @@ export const LOCALE_STRINGS: Readonly<Record<Exclude<BuiltInLocale, 'en'>, Local
       "preheader": "È stata richiesta la modifica dell’indirizzo email del tuo account {appName}.",
       "heading": "Il tuo indirizzo email sta per cambiare",
       "body": "È stato richiesto di cambiare l’indirizzo email del tuo account {appName} da {email} a:",
-      "ifYou": "Se sei stato tu, completa la modifica inserendo il codice che abbiamo inviato al nuovo indirizzo. Puoi ignorare questa email.",
-      "ifNotYou": "Se non sei stato tu, qualcun altro potrebbe usare il tuo account {appName}. Accedi per controllare il tuo account e contattaci subito.",
-      "ifNotYouPassword": "Se non sei stato tu, qualcun altro potrebbe conoscere la tua password di {appName}. Accedi, cambia la password e contattaci subito.",
-      "notMe": "Non sono stato io",
+      "ifYou": "Se hai fatto tu questa richiesta, completa la modifica inserendo il codice che abbiamo inviato al nuovo indirizzo. Puoi ignorare questa email.",
+      "ifNotYou": "Se non hai fatto tu questa richiesta, qualcun altro potrebbe usare il tuo account {appName}. Accedi per controllare il tuo account e contattaci subito.",
+      "ifNotYouPassword": "Se non hai fatto tu questa richiesta, qualcun altro potrebbe conoscere la tua password di {appName}. Accedi, cambia la password e contattaci subito.",
+      "notMe": "Non ero io",
       "support": "Contatta l’assistenza"
     },
     "errors": {
@@ -1918,7 +1918,7 @@ export const LOCALE_STRINGS: Readonly<Record<Exclude<BuiltInLocale, 'en'>, Local
       "ifYou": "Якщо це були ви, завершіть зміну, ввівши код, який ми надіслали на нову адресу. Цей лист можна проігнорувати.",
       "ifNotYou": "Якщо це були не ви, можливо, вашим обліковим записом {appName} користується хтось інший. Увійдіть, перевірте свій обліковий запис і негайно зв’яжіться з нами.",
       "ifNotYouPassword": "Якщо це були не ви, можливо, хтось інший знає ваш пароль до {appName}. Увійдіть, змініть пароль і негайно зв’яжіться з нами.",
-      "notMe": "Це був не я",
+      "notMe": "Це не я",
       "support": "Зв’язатися з підтримкою"
     },
     "errors": {
