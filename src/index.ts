@@ -5,7 +5,7 @@ export {
   createMailboxChallenge,
   type MailboxChallengeConfig,
 } from './create.js';
-export type { CompiledTemplate } from './email/_fill.js';
+export type { CompiledTemplate } from './email/compiled-template.js';
 export {
   type DescribeErrorOptions,
   describeError,

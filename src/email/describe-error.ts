@@ -1,8 +1,9 @@
 // Error messages for people: the same negotiation and strings files as the emails, so a German email and the
 // German page around the code field speak with one voice.
 import type { MailboxChallengeError, MailboxChallengeErrorCode } from '../errors.js';
-import { catalogFor, type LocaleCustomization, negotiate } from './_catalog.js';
+import { catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH } from './_compiled.js';
+import type { LocaleCustomization } from './render.js';
 
 /** Options of {@link describeError}. */
 export interface DescribeErrorOptions {

@@ -1,16 +1,7 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
 import { z } from 'zod';
-import {
-  builtInStrings,
-  type Catalog,
-  catalogFor,
-  type FooterLink,
-  type LocaleCustomization,
-  type LocaleStringOverrides,
-  negotiate,
-} from './_catalog.js';
+import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
-import { type CompiledTemplate, isCompiledTemplate } from './_fill.js';
 import {
   CARD_DARK,
   CARD_LIGHT,
@@ -23,9 +14,38 @@ import {
   preparedCode,
   textColorOn,
 } from './_prepare.js';
-import { checkLocaleStrings, TAG } from './_strings.js';
+import { checkLocaleStrings, type LocaleStrings, TAG } from './_strings.js';
+import { type CompiledTemplate, isCompiledTemplate } from './compiled-template.js';
 
-export type { FooterLink, LocaleCustomization, LocaleStringOverrides };
+/** One locale's host text and string overrides, or a new locale: an entry of `MessageOptions.locales`. */
+export interface LocaleCustomization {
+  /**
+   * For a locale that is not built in: the built-in locale that supplies every string you leave out (e.g.
+   * `de` for `de-CH`). Without it, a new locale must give every string.
+   */
+  extends?: string;
+  /** Text direction of a new locale. Default: that of `extends`, else `ltr`. */
+  dir?: 'ltr' | 'rtl';
+  /** Any built-in strings to replace, in the shape of `templates/locales/en.json`. Plain text. */
+  strings?: LocaleStringOverrides;
+  /** The footer's support line in this locale (wins over the top-level `supportText`). */
+  supportText?: string;
+  /** The footer's links in this locale (win over the top-level `footerLinks`). */
+  footerLinks?: readonly FooterLink[];
+}
+
+/** A link in the footer: its text and an `https:` or `mailto:` URL. Never raw HTML. */
+export interface FooterLink {
+  text: string;
+  href: string;
+}
+
+/** Strings to replace: any subset of a locale file's sections and keys. */
+export type LocaleStringOverrides = {
+  [K in keyof LocaleStrings]?: LocaleStrings[K] extends string | readonly string[]
+    ? LocaleStrings[K]
+    : { [L in keyof LocaleStrings[K]]?: LocaleStrings[K][L] extends string ? string : LocaleStrings[K][L] };
+};
 
 /** Your logo: shown at exactly `width` × `height` CSS pixels at the top of every email. */
 export interface LogoOptions {
