@@ -5,6 +5,7 @@ import {
   type RenderedMessage,
   renderChallengeMessage,
 } from './email/render.js';
+import { invalidInput } from './errors.js';
 import { parseEmail } from './lib/_address.js';
 import {
   type ChallengeSpec,
@@ -13,6 +14,7 @@ import {
   drawSize,
   type MailboxChallenge,
   sealDraft,
+  userIdProblem,
 } from './lib/_challenge.js';
 import type { CodeAlphabet } from './lib/_code.js';
 import { type JsonObject, serializeMetadata } from './lib/_json.js';
@@ -26,6 +28,7 @@ import {
   parseInput,
   purposeField,
   readClock,
+  readMaxUserIdBytes,
   ttlField,
   userIdField,
 } from './lib/_schema.js';
@@ -36,7 +39,10 @@ export interface CreateMailboxChallengeInput {
   email: string;
   /** What the proof is for, e.g. `signup`, `login`, `email-change` (1-32 of `a-z 0-9 _ -`). */
   purpose: string;
-  /** The host's user id, when the person is known; returned on verify. */
+  /**
+   * The host's user id, when the person is known; returned on verify. At most `maxUserIdBytes` of UTF-8
+   * (config, default 64), without control characters.
+   */
   userId?: string | null;
   /** A small JSON object (under 1 KiB serialised) returned on verify, e.g. `{ newEmail }`. */
   metadata?: JsonObject | null;
@@ -59,6 +65,13 @@ export interface MailboxChallengeConfig {
   keys: MailboxKeys;
   /** Clock in epoch milliseconds; defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * The longest userId you use, in UTF-8 bytes: 0 to 255, default 64 (a UUID is 36). Every secret is as
+   * long as one carrying a userId this long, so a secret's length never tells whether the person has an
+   * account; a longer userId is refused with `INVALID_INPUT` on `userId`. Only `createMailboxChallenge`
+   * reads it; raising it later keeps earlier secrets verifying.
+   */
+  maxUserIdBytes?: number;
 }
 
 /** What {@link createMailboxChallenge} returns. */
@@ -86,17 +99,27 @@ export const createInputSchema = z
   })
   .strict();
 
-/** Turns validated input into the spec a challenge is drafted from. */
-export function toSpec(input: z.output<typeof createInputSchema>): ChallengeSpec {
+/**
+ * Turns validated input into the spec a challenge is drafted from.
+ * @throws MailboxChallengeError `INVALID_INPUT` on `userId` when it is longer than `maxUserIdBytes`.
+ */
+export function toSpec(
+  input: z.output<typeof createInputSchema>,
+  maxUserIdBytes: number = DEFAULTS.maxUserIdBytes,
+): ChallengeSpec {
+  const userId = input.userId ?? null;
+  const tooLong = userIdProblem(userId, maxUserIdBytes);
+  if (tooLong) throw invalidInput(['userId'], tooLong);
   return {
     email: parseEmail(input.email)!.address,
     purpose: input.purpose,
-    userId: input.userId ?? null,
+    userId,
     // A copy, as verify returns one: the caller's object is never shared or kept.
     metadata: input.metadata ? (JSON.parse(serializeMetadata(input.metadata)!) as JsonObject) : null,
     ttlSeconds: input.ttlSeconds ?? DEFAULTS.ttlSeconds,
     codeLength: input.codeLength ?? DEFAULTS.codeLength,
     codeAlphabet: input.codeAlphabet ?? DEFAULTS.codeAlphabet,
+    maxUserIdBytes,
   };
 }
 
@@ -127,8 +150,9 @@ export function createMailboxChallenge(
 ): CreatedMailboxChallenge {
   const keys = resolveKeys(config?.keys);
   const now = readClock(config.now);
+  const maxUserIdBytes = readMaxUserIdBytes(config.maxUserIdBytes);
   const parsed = parseInput(createInputSchema, input);
-  const spec = toSpec(parsed);
+  const spec = toSpec(parsed, maxUserIdBytes);
   const draft = draftChallenge(spec, keys.primary, now, randomBytes(drawSize(spec)));
   const p = draft.payload;
   const message =

@@ -4,25 +4,9 @@
 // runtime (edge workers, browsers) uses. test/core/aead.test.ts checks both paths agree.
 import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 
-type NodeCrypto = typeof import('node:crypto');
+import { nativeCrypto as native } from './_native.js';
 
-// process.getBuiltinModule (Node 20.16+, Bun, Deno) finds node:crypto without a static import, so bundlers
-// for edge runtimes never see one.
-// MAILBOX_CHALLENGE_PURE=1 forces the pure path (benchmarks, and checking it on Node).
-const native: NodeCrypto | undefined = (() => {
-  try {
-    const p = (
-      globalThis as {
-        process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> };
-      }
-    ).process;
-    if (p?.env?.MAILBOX_CHALLENGE_PURE === '1') return undefined;
-    const c = p?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
-    return c?.getCiphers().includes('chacha20-poly1305') ? c : undefined;
-  } catch {
-    return undefined;
-  }
-})();
+type NodeCrypto = NonNullable<typeof native>;
 
 const TAG = 16;
 // "expand 32-byte k" as four little-endian words (RFC 8439 §2.3).
@@ -91,12 +75,13 @@ const sealPure = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Ui
   xchacha20poly1305(key, nonce, aad).encrypt(plain);
 
 /** Both implementations, for the equivalence tests. */
+const nativeImplementation = (c: NodeCrypto) => ({
+  seal: (k: Uint8Array, n: Uint8Array, a: Uint8Array, p: Uint8Array) => sealNative(c, k, n, a, p),
+  open: (k: Uint8Array, n: Uint8Array, a: Uint8Array, s: Uint8Array) => openNative(c, k, n, a, s),
+});
 export const implementations = {
   pure: { seal: sealPure, open: openPure },
-  native: native && {
-    seal: (k: Uint8Array, n: Uint8Array, a: Uint8Array, p: Uint8Array) => sealNative(native, k, n, a, p),
-    open: (k: Uint8Array, n: Uint8Array, a: Uint8Array, s: Uint8Array) => openNative(native, k, n, a, s),
-  },
+  native: native && nativeImplementation(native),
 };
 
 /** Encrypts and authenticates `plain` with `aad`; returns ciphertext ‖ 16-byte tag. */

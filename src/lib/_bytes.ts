@@ -1,4 +1,8 @@
-// Byte helpers that run on any runtime (no Buffer): base64url, UTF-8, constant-time compare.
+// Byte helpers that run on any runtime: base64url, UTF-8, constant-time compare. base64url uses the
+// native Buffer where there is one (several times faster), with the same output and the same strictness.
+import { NativeBuffer } from './_native.js';
+
+const B = NativeBuffer;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const LOOKUP = new Int16Array(128).fill(-1);
@@ -29,7 +33,11 @@ export function fromUtf8(bytes: Uint8Array): string {
 }
 
 /** base64url without padding (RFC 4648 §5). */
-export function toBase64url(bytes: Uint8Array): string {
+export const toBase64url: (bytes: Uint8Array) => string = B
+  ? (bytes) => B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+  : toBase64urlPure;
+
+export function toBase64urlPure(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -52,7 +60,20 @@ export function toBase64url(bytes: Uint8Array): string {
  * character must be zero (RFC 4648 §3.5), so exactly one string encodes each byte sequence.
  * Returns null on anything else.
  */
-export function fromBase64url(text: string): Uint8Array | null {
+export const fromBase64url: (text: string) => Uint8Array | null = B
+  ? (text) => {
+      // Buffer skips characters it does not know and accepts padding: check the text first.
+      const len = text.length;
+      if (len % 4 === 1 || !BASE64URL.test(text)) return null;
+      const bits = (len * 6) % 8; // unused low bits of the last character: must be zero (canonical)
+      if (bits !== 0 && (LOOKUP[text.charCodeAt(len - 1)]! & ((1 << bits) - 1)) !== 0) return null;
+      const b = B.from(text, 'base64url');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+  : fromBase64urlPure;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+export function fromBase64urlPure(text: string): Uint8Array | null {
   const len = text.length;
   if (len % 4 === 1) return null;
   const out = new Uint8Array(Math.floor((len * 3) / 4));

@@ -1,7 +1,7 @@
 // The pieces createMailboxChallenge, verifyMailboxChallenge and the flow share.
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
-import { equalBytes, fromBase64url, toBase64url } from './_bytes.js';
+import { equalBytes, fromBase64url, toBase64url, utf8 } from './_bytes.js';
 import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from './_code.js';
 import type { JsonObject } from './_json.js';
 import type { ResolvedKey, ResolvedKeys } from './_keys.js';
@@ -11,6 +11,7 @@ import {
   type ChallengePayload,
   codeTag,
   codeTagBytes,
+  DEFAULT_MAX_USER_ID_BYTES,
   NONCE_BYTES,
   type OpenedChallenge,
   openChallenge,
@@ -21,13 +22,14 @@ export const DEFAULTS = {
   ttlSeconds: 600,
   codeLength: 6,
   codeAlphabet: 'digits' as CodeAlphabet,
+  maxUserIdBytes: DEFAULT_MAX_USER_ID_BYTES,
 } as const;
 
 /** The readable part of a challenge, as returned on create and on a successful verify. */
 export interface MailboxChallenge {
   challengeId: string;
   purpose: string;
-  /** The address as given (trimmed). */
+  /** The address as given: trimmed, with a Unicode domain in its IDNA ASCII (`xn--`) form. */
   email: string;
   userId: string | null;
   metadata: JsonObject | null;
@@ -45,6 +47,11 @@ export interface ChallengeSpec {
   ttlSeconds: number;
   codeLength: number;
   codeAlphabet: CodeAlphabet;
+  /**
+   * The host's longest userId in UTF-8 bytes (0-255, default 64): every secret is as long as one carrying a
+   * userId of this length. A longer userId is INVALID_INPUT (check it with {@link userIdProblem} first).
+   */
+  maxUserIdBytes?: number;
 }
 
 export interface Draft {
@@ -52,6 +59,20 @@ export interface Draft {
   nonce: Uint8Array;
   code: string;
   payload: ChallengePayload;
+  /** The userId slot the secret is padded to (the spec's maxUserIdBytes). */
+  userIdSlotBytes: number;
+}
+
+/**
+ * Why a userId does not fit `maxUserIdBytes`, or null when it does. Hosts of the flow call it before
+ * reserving anything; {@link draftChallenge} checks again and throws.
+ */
+export function userIdProblem(userId: string | null, maxUserIdBytes: number): string | null {
+  if (userId === null) return null;
+  const bytes = utf8(userId).length;
+  return bytes <= maxUserIdBytes
+    ? null
+    : `userId is ${bytes} bytes of UTF-8; the longest allowed (maxUserIdBytes) is ${maxUserIdBytes}`;
 }
 
 /** Bytes one create draws in a single CSPRNG call: challengeId, nonce and code together. */
@@ -66,6 +87,9 @@ export function draftChallenge(
   random: Uint8Array,
   generation = 0,
 ): Draft {
+  const userIdSlotBytes = spec.maxUserIdBytes ?? DEFAULTS.maxUserIdBytes;
+  const tooLong = userIdProblem(spec.userId, userIdSlotBytes);
+  if (tooLong) throw invalidInput(['userId'], tooLong);
   const challengeId = toBase64url(random.subarray(0, CHALLENGE_ID_BYTES));
   const nonce = random.slice(CHALLENGE_ID_BYTES, CHALLENGE_ID_BYTES + NONCE_BYTES);
   let pool = random.subarray(CHALLENGE_ID_BYTES + NONCE_BYTES);
@@ -87,11 +111,11 @@ export function draftChallenge(
     codeLength: spec.codeLength,
     codeTag: codeTag(key, challengeId, code),
   };
-  return { challengeId, nonce, code, payload };
+  return { challengeId, nonce, code, payload, userIdSlotBytes };
 }
 
 export const sealDraft = (key: ResolvedKey, d: Draft): string =>
-  sealChallenge(key, d.challengeId, d.nonce, d.payload);
+  sealChallenge(key, d.challengeId, d.nonce, d.payload, d.userIdSlotBytes);
 
 export function publicChallenge(challengeId: string, p: ChallengePayload): MailboxChallenge {
   return {

@@ -29,12 +29,24 @@ export function codeFromBytes(alphabet: CodeAlphabet, length: number, pool: Uint
 const CROCKFORD_ALIASES: Record<string, string> = { O: '0', I: '1', L: '1' };
 
 /**
- * Canonical form of a code as typed: spaces and hyphens dropped; base32 upper-cased with Crockford's
- * aliases (O→0, I/L→1). Returns null when the result is not a code of this alphabet and length.
+ * Characters dropped from a typed code, wherever they are: what keyboards, phones and mail clients put
+ * between the characters of a code. Spaces (any Unicode space, NBSP, narrow NBSP, thin space), hyphens and
+ * dashes (hyphen-minus, soft hyphen, hyphen, non-breaking hyphen, figure dash, en dash, em dash, minus
+ * sign) and zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM).
+ */
+const SEPARATORS = /[\s\-\u00ad\u180e\u200b-\u200d\u2010-\u2014\u2060\u2212]+/g;
+// Full-width forms U+FF01-FF5E are ASCII U+0021-007E shifted by 0xFEE0 (CJK keyboards type these).
+const FULL_WIDTH = /[\uff01-\uff5e]/g;
+const fromFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+
+/**
+ * Canonical form of a code as typed: full-width forms folded to ASCII, separators dropped (see
+ * `SEPARATORS`); base32 upper-cased with Crockford's aliases (O→0, I/L→1). Returns null when the result is
+ * not a code of this alphabet and length: any other character is refused, never guessed at.
  */
 export function normalizeCode(input: string, alphabet: CodeAlphabet, length: number): string | null {
   if (input.length > 64) return null;
-  let code = input.replace(/[\s-]+/g, '');
+  let code = input.replace(FULL_WIDTH, fromFullWidth).replace(SEPARATORS, '');
   if (code.length !== length) return null;
   if (alphabet === 'digits') return /^[0-9]+$/.test(code) ? code : null;
   // ASCII first: toUpperCase maps 'ß' to 'SS' and dotless 'ı' to 'I', which would change length or alias.

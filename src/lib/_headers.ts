@@ -1,6 +1,6 @@
 // Extra mail headers a host may configure: safe names, single-line values.
 import { z } from 'zod';
-import { textField } from './_schema.js';
+import { headerTextField } from './_schema.js';
 
 // Headers the message's own fields produce. Set through `headers`, one would be sent twice or replace the
 // real value; a To, Cc or Bcc would also add a recipient to the SMTP envelope (nodemailer builds the envelope
@@ -26,5 +26,8 @@ export const headerName = z
   .string()
   .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"')
   .refine((name) => !isReserved(name), 'this header comes from the message itself (from, to, subject, ...)');
-/** A record of extra headers: RFC 5322 line length, no CR/LF, none the message sets itself. */
-export const headersField = z.record(headerName, textField(998));
+/**
+ * A record of extra headers: RFC 5322 line length, one line without bidi controls or zero-width characters,
+ * none the message sets itself.
+ */
+export const headersField = z.record(headerName, headerTextField(998, 'a header value'));

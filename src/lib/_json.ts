@@ -6,6 +6,9 @@ export type JsonObject = { [key: string]: JsonValue };
 
 export const MAX_METADATA_BYTES = 1024;
 const MAX_DEPTH = 8;
+// Keys that change an object's prototype or constructor when the host merges metadata into another object
+// (Object.assign, spread into a class, lodash merge): refused at any depth.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -29,7 +32,8 @@ function isJson(value: unknown, depth: number): boolean {
         isPlainObject(value) &&
         Object.getOwnPropertySymbols(value).length === 0 &&
         Object.entries(Object.getOwnPropertyDescriptors(value)).every(
-          ([, d]) => 'value' in d && d.enumerable === true && isJson(d.value, depth + 1),
+          ([k, d]) =>
+            !FORBIDDEN_KEYS.has(k) && 'value' in d && d.enumerable === true && isJson(d.value, depth + 1),
         )
       );
     default:

@@ -1,18 +1,25 @@
-// The sealed challenge: `v1.<keyId>.<base64url(nonce ‖ ciphertext ‖ tag)>`, XChaCha20-Poly1305.
+// The sealed challenge: `v2.<keyId>.<base64url(nonce ‖ ciphertext ‖ tag)>`, XChaCha20-Poly1305.
 // Associated data binds version, key id and challengeId, so a secret only opens with its own challengeId.
+// `v1` secrets (issued before userId length hiding) still open; new ones are always `v2`.
+// test/vectors/README.md documents both plaintext layouts byte for byte.
 import { open, seal } from './_aead.js';
-import { concatBytes, fromBase64url, fromUtf8, toBase64url, utf8 } from './_bytes.js';
+import { fromBase64url, fromUtf8, toBase64url, utf8 } from './_bytes.js';
 import type { CodeAlphabet } from './_code.js';
 import type { JsonObject } from './_json.js';
 import { mac, type ResolvedKey, type ResolvedKeys } from './_keys.js';
 
-export const VERSION = 'v1';
+export const VERSION = 'v2';
 export const NONCE_BYTES = 24;
 export const CHALLENGE_ID_BYTES = 16;
 const TAG_BYTES = 16;
 const CODE_TAG_BYTES = 16;
 export const MAX_SECRET_LENGTH = 4096;
 export const CHALLENGE_ID = /^[A-Za-z0-9_-]{22}$/;
+/** The userId slot: every userId up to this many UTF-8 bytes gives a secret of the same length. */
+export const DEFAULT_MAX_USER_ID_BYTES = 64;
+/** The slot's length is one byte in the plaintext. */
+export const MAX_USER_ID_BYTES = 255;
+const PAD_TO = 32;
 
 /** What the secret carries. The code is present only as a keyed tag. */
 export interface ChallengePayload {
@@ -36,61 +43,54 @@ export const codeTagBytes = (key: ResolvedKey, challengeId: string, code: string
 export const codeTag = (key: ResolvedKey, challengeId: string, code: string): string =>
   toBase64url(codeTagBytes(key, challengeId, code));
 
-const associatedData = (keyId: string, challengeId: string) => utf8(`${VERSION}.${keyId}.${challengeId}`);
+const associatedData = (version: string, keyId: string, challengeId: string) =>
+  utf8(`${version}.${keyId}.${challengeId}`);
 
-// Compact positional encoding keeps the secret small enough for a cookie.
-type Packed = [
-  string,
-  string,
-  string | null,
-  JsonObject | null,
-  number,
-  number,
-  number,
-  'd' | 'b',
-  number,
-  string,
-];
+const EMPTY = new Uint8Array(0);
 
-// The secret's length must not tell whether the host passed a userId (account enumeration through a
-// cookie's size): pad with JSON whitespace as if the userId took at least USER_ID_SLOT bytes, then to a
-// multiple of PAD_TO. UserIds up to 38 bytes (UUIDs, cuids, numbers) leave the length unchanged.
-const USER_ID_SLOT = 40;
-const PAD_TO = 32;
-function padded(json: Uint8Array, userId: string | null): Uint8Array {
-  const userIdBytes = userId === null ? 4 : utf8(JSON.stringify(userId)).length;
-  const target =
-    Math.ceil((json.length - userIdBytes + Math.max(userIdBytes, USER_ID_SLOT)) / PAD_TO) * PAD_TO;
-  const out = new Uint8Array(target).fill(0x20);
-  out.set(json);
+/**
+ * v2 plaintext: `len(userId)` (one byte; 0: none) ‖ userId (UTF-8) ‖ JSON `[email, purpose, metadata,
+ * createdAt, expiresAt, generation, "d"|"b", codeLength, codeTag]` ‖ spaces, up to a multiple of 32 bytes
+ * counted as if the userId took all `userIdSlotBytes`: the length does not say whether, or which, userId
+ * the host gave (account enumeration through a cookie's size). The caller checks the userId fits the slot.
+ */
+function packV2(p: ChallengePayload, userIdSlotBytes: number): Uint8Array {
+  const userId = p.userId === null ? EMPTY : utf8(p.userId);
+  const json = utf8(
+    JSON.stringify([
+      p.email,
+      p.purpose,
+      p.metadata,
+      p.createdAt,
+      p.expiresAt,
+      p.generation,
+      p.alphabet === 'base32' ? 'b' : 'd',
+      p.codeLength,
+      p.codeTag,
+    ]),
+  );
+  const size = Math.ceil((1 + userIdSlotBytes + json.length) / PAD_TO) * PAD_TO;
+  const out = new Uint8Array(size);
+  out[0] = userId.length;
+  out.set(userId, 1);
+  out.set(json, 1 + userId.length);
+  out.fill(0x20, 1 + userId.length + json.length);
   return out;
 }
 
+/** Seals a payload; `userIdSlotBytes` is the host's longest userId (see `maxUserIdBytes`). */
 export function sealChallenge(
   key: ResolvedKey,
   challengeId: string,
   nonce: Uint8Array,
   p: ChallengePayload,
+  userIdSlotBytes: number = DEFAULT_MAX_USER_ID_BYTES,
 ): string {
-  const packed: Packed = [
-    p.email,
-    p.purpose,
-    p.userId,
-    p.metadata,
-    p.createdAt,
-    p.expiresAt,
-    p.generation,
-    p.alphabet === 'base32' ? 'b' : 'd',
-    p.codeLength,
-    p.codeTag,
-  ];
-  const sealed = seal(
-    key.sealKey,
-    nonce,
-    associatedData(key.id, challengeId),
-    padded(utf8(JSON.stringify(packed)), p.userId),
-  );
-  return `${VERSION}.${key.id}.${toBase64url(concatBytes(nonce, sealed))}`;
+  const plain = packV2(p, userIdSlotBytes);
+  const body = new Uint8Array(NONCE_BYTES + plain.length + TAG_BYTES);
+  body.set(nonce);
+  body.set(seal(key.sealKey, nonce, associatedData(VERSION, key.id, challengeId), plain), NONCE_BYTES);
+  return `${VERSION}.${key.id}.${toBase64url(body)}`;
 }
 
 export interface OpenedChallenge {
@@ -109,41 +109,64 @@ export function openChallenge(
 ): OpenedChallenge | null {
   if (typeof challengeId !== 'string' || !CHALLENGE_ID.test(challengeId)) return null;
   if (typeof secret !== 'string' || secret.length > MAX_SECRET_LENGTH) return null;
-  const dot = secret.indexOf('.', VERSION.length + 1);
-  if (!secret.startsWith(`${VERSION}.`) || dot < 0) return null;
-  const key = keys.byId.get(secret.slice(VERSION.length + 1, dot));
+  const version = secret.slice(0, 3);
+  if (version !== 'v2.' && version !== 'v1.') return null;
+  const dot = secret.indexOf('.', 3);
+  if (dot < 0) return null;
+  const key = keys.byId.get(secret.slice(3, dot));
   if (!key) return null;
   const body = fromBase64url(secret.slice(dot + 1)); // a further '.' is not base64url: rejected here
   if (!body || body.length < NONCE_BYTES + TAG_BYTES + 2) return null;
   const plain = open(
     key.sealKey,
     body.subarray(0, NONCE_BYTES),
-    associatedData(key.id, challengeId),
+    associatedData(version.slice(0, 2), key.id, challengeId),
     body.subarray(NONCE_BYTES),
   );
   if (!plain) return null;
-  let packed: Packed;
+  // Authenticated from here on: only a holder of the key made these bytes. The checks guard against a
+  // format mix-up, not against an attacker.
+  const payload = version === 'v2.' ? unpackV2(plain) : unpackV1(plain);
+  return payload && { key, payload };
+}
+
+const payloadOf = (
+  [email, purpose, metadata, createdAt, expiresAt, generation, alphabet, codeLength, codeTag]: unknown[],
+  userId: unknown,
+) =>
+  ({
+    email,
+    purpose,
+    userId,
+    metadata,
+    createdAt,
+    expiresAt,
+    generation,
+    alphabet: alphabet === 'b' ? 'base32' : 'digits',
+    codeLength,
+    codeTag,
+  }) as ChallengePayload;
+
+function unpackV2(plain: Uint8Array): ChallengePayload | null {
+  const n = plain[0]!;
+  if (1 + n > plain.length) return null;
   try {
-    packed = JSON.parse(fromUtf8(plain)) as Packed;
+    const userId = n === 0 ? null : fromUtf8(plain.subarray(1, 1 + n));
+    const fields: unknown = JSON.parse(fromUtf8(plain.subarray(1 + n)));
+    return Array.isArray(fields) && fields.length === 9 ? payloadOf(fields, userId) : null;
   } catch {
     return null;
   }
-  if (!Array.isArray(packed) || packed.length !== 10) return null;
-  const [email, purpose, userId, metadata, createdAt, expiresAt, generation, alphabet, codeLength, tag] =
-    packed;
-  return {
-    key,
-    payload: {
-      email,
-      purpose,
-      userId,
-      metadata,
-      createdAt,
-      expiresAt,
-      generation,
-      alphabet: alphabet === 'b' ? 'base32' : 'digits',
-      codeLength,
-      codeTag: tag,
-    },
-  };
+}
+
+/** v1: JSON `[email, purpose, userId, metadata, createdAt, …, codeTag]`, then spaces. */
+function unpackV1(plain: Uint8Array): ChallengePayload | null {
+  try {
+    const fields: unknown = JSON.parse(fromUtf8(plain));
+    if (!Array.isArray(fields) || fields.length !== 10) return null;
+    const [email, purpose, userId, ...rest] = fields;
+    return payloadOf([email, purpose, ...rest], userId);
+  } catch {
+    return null;
+  }
 }

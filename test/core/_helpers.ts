@@ -102,11 +102,12 @@ export const emailArb = fc
 
 export const purposeArb = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/);
 
-// Printable text without C0/DEL/C1 controls or U+2028/U+2029 (the schema's NO_CONTROL), 1..128 UTF-16 units.
-const NO_CONTROL = /^[^\p{Cc}\u2028\u2029]*$/u;
+// Printable text without C0/DEL/C1 controls, U+2028/U+2029 or lone surrogates (the schema's rule), within
+// the default maxUserIdBytes of 64 UTF-8 bytes.
+const USER_ID = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
 export const userIdArb = fc
-  .string({ unit: 'binary', minLength: 1, maxLength: 128 })
-  .filter((s) => s.length >= 1 && s.length <= 128 && NO_CONTROL.test(s));
+  .string({ unit: 'binary', minLength: 1, maxLength: 64 })
+  .filter((s) => s.length >= 1 && Buffer.byteLength(s) <= 64 && USER_ID.test(s));
 
 const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 export const metadataArb: fc.Arbitrary<JsonObject> = fc
@@ -114,7 +115,9 @@ export const metadataArb: fc.Arbitrary<JsonObject> = fc
     maxKeys: 6,
     noNullPrototype: true,
   })
-  .filter((m) => jsonBytes(m) <= 1024) as fc.Arbitrary<JsonObject>;
+  .filter(
+    (m) => jsonBytes(m) <= 1024 && !/"(?:__proto__|constructor|prototype)":/.test(JSON.stringify(m)),
+  ) as fc.Arbitrary<JsonObject>;
 
 /** What JSON can carry: what verify returns for a metadata object (e.g. -0 comes back as 0). */
 export const jsonImage = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;

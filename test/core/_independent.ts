@@ -1,4 +1,4 @@
-// An opener for `v1` secrets that shares no code with the library: node:crypto for HKDF, HMAC and
+// An opener for `v1` and `v2` secrets that shares no code with the library: node:crypto for HKDF, HMAC and
 // ChaCha20-Poly1305, and HChaCha20 written out below. If the library and this agree, the format is exactly
 // the documented one (src/lib/_token.ts), not merely self-consistent.
 import { createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
@@ -67,20 +67,35 @@ export function xchachaOpen(
   return Buffer.concat([decipher.update(body), decipher.final()]);
 }
 
-/** Opens `v1.<keyId>.<base64url(nonce ‖ ciphertext ‖ tag)>` with AAD `v1.<keyId>.<challengeId>`. */
+/**
+ * Opens `v1.` or `v2.<keyId>.<base64url(nonce ‖ ciphertext ‖ tag)>` with AAD `<version>.<keyId>.<challengeId>`.
+ * `plaintext` is the UTF-8 reading of the bytes (v1 is all JSON); `bytes` are the bytes themselves.
+ */
 export function independentOpen(secret: string, key: { id: string; secret: string }, challengeId: string) {
   const [version, keyId, body] = secret.split('.');
-  if (version !== 'v1' || keyId !== key.id || body === undefined)
-    throw new Error('not a v1 secret of this key');
+  if ((version !== 'v1' && version !== 'v2') || keyId !== key.id || body === undefined)
+    throw new Error('not a v1 or v2 secret of this key');
   const bytes = Buffer.from(body, 'base64url');
   const nonce = bytes.subarray(0, 24);
-  const plaintext = xchachaOpen(
+  const plainBytes = xchachaOpen(
     subkey(key.secret, 'seal'),
     nonce,
-    `v1.${keyId}.${challengeId}`,
+    `${version}.${keyId}.${challengeId}`,
     bytes.subarray(24),
   );
-  return { nonce, plaintext: plaintext.toString('utf8') };
+  return { nonce, plaintext: plainBytes.toString('utf8'), bytes: plainBytes };
+}
+
+/** v2 plaintext: len(userId) ‖ userId ‖ JSON of the other nine fields ‖ spaces. */
+export function unpackV2(plain: Buffer): { userId: string | null; fields: unknown[]; padding: number } {
+  const n = plain[0]!;
+  const rest = plain.subarray(1 + n).toString('utf8');
+  const json = rest.trimEnd();
+  return {
+    userId: n === 0 ? null : plain.subarray(1, 1 + n).toString('utf8'),
+    fields: JSON.parse(json),
+    padding: rest.length - json.length,
+  };
 }
 
 /** HMAC-SHA256(code subkey, challengeId ‖ 0x00 ‖ code), first 16 bytes, base64url. */

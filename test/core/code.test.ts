@@ -1,10 +1,21 @@
 import { createCipheriv } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMailboxChallenge } from '../../src/create.js';
+import { createMailboxFlow } from '../../src/flow/create-flow.js';
 import { drawSize } from '../../src/lib/_challenge.js';
 import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
-import { clockAt, drawWithCodePool, expectFailure, KEY_A, nextRandom, secretParts, T0 } from './_helpers.js';
+import {
+  clockAt,
+  drawWithCodePool,
+  expectFailure,
+  KEY_A,
+  nextRandom,
+  PROPERTY_RUNS,
+  secretParts,
+  T0,
+} from './_helpers.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const KEYS = [KEY_A];
@@ -77,7 +88,6 @@ describe('normalizeCode', () => {
     ['1234567', 'digits', 6],
     ['12345a', 'digits', 6],
     ['O12345', 'digits', 6], // aliases are for base32 only
-    ['１２３４５６', 'digits', 6], // full-width digits
     ['12345٦', 'digits', 6], // Arabic-Indic digit six
     ['12345.', 'digits', 6],
     ['ABCDEU', 'base32', 6], // U is not in Crockford's alphabet
@@ -103,8 +113,12 @@ describe('normalizeCode', () => {
     expect(normalizeCode(input, 'base32', length)).toBeNull();
   });
 
-  it('full-width letters are not base32 codes', () => {
-    expect(normalizeCode('ＡBCDEF', 'base32', 6)).toBeNull();
+  it('full-width letters fold to ASCII before the base32 checks', () => {
+    expect(normalizeCode('ＡBCDEF', 'base32', 6)).toBe('ABCDEF');
+    expect(normalizeCode('ａｂｃｄｅｆ', 'base32', 6)).toBe('ABCDEF');
+    // Folded, then still refused: U is not in Crockford's alphabet, ！ is not a code character.
+    expect(normalizeCode('ＵBCDEF', 'base32', 6)).toBeNull();
+    expect(normalizeCode('ABCDE！', 'base32', 6)).toBeNull();
   });
 });
 
@@ -318,5 +332,162 @@ describe('100,000 challenges from the platform CSPRNG', () => {
     // Binomial(100,000, 0.1): mean 10,000, sd ≈ 95; the bounds are more than 10 sd away.
     expect(leadingZeros).toBeGreaterThan(9_000);
     expect(leadingZeros).toBeLessThan(11_000);
+  });
+});
+
+// Issue 10: codes as real keyboards, phones and mail clients produce them.
+describe('normalizeCode: input as people type and paste it', () => {
+  it.each([
+    ['９３２５４６', 'digits', '932546'], // full-width digits from a CJK keyboard
+    ['１ＢＭＦＰ６', 'base32', '1BMFP6'], // full-width Latin letters
+    ['１ｂｍｆｐ６', 'base32', '1BMFP6'],
+    ['９３２－５４６', 'digits', '932546'], // full-width hyphen-minus U+FF0D
+    ['９３２\u3000５４６', 'digits', '932546'], // ideographic space
+    ['123\u200B456', 'digits', '123456'], // zero-width space
+    ['123\u200C456', 'digits', '123456'], // zero-width non-joiner
+    ['123\u200D456', 'digits', '123456'], // zero-width joiner
+    ['123\u2060456', 'digits', '123456'], // word joiner
+    ['\uFEFF123456', 'digits', '123456'], // a BOM in front
+    ['123\u00AD456', 'digits', '123456'], // soft hyphen
+    ['123\u2013456', 'digits', '123456'], // en dash
+    ['123\u2014456', 'digits', '123456'], // em dash
+    ['123\u2212456', 'digits', '123456'], // minus sign
+    ['123\u2010456', 'digits', '123456'], // hyphen
+    ['123\u2011456', 'digits', '123456'], // non-breaking hyphen
+    ['123\u00A0456', 'digits', '123456'], // no-break space
+    ['123\u202F456', 'digits', '123456'], // narrow no-break space
+    ['123\u2009456', 'digits', '123456'], // thin space
+    ['1\u200B2\u00AD3\u20134\u00A05\u202F6', 'digits', '123456'], // all at once
+    ['ABC\u2013DEF', 'base32', 'ABCDEF'],
+    ['ｏｉｌ\u2009ABC', 'base32', '011ABC'], // full-width, then Crockford's aliases
+  ] as const)('%j (%s) → %j', (input, alphabet, expected) => {
+    expect(normalizeCode(input, alphabet, 6)).toBe(expected);
+  });
+
+  it.each([
+    ['123\u2026456', 'horizontal ellipsis'],
+    ['123_456', 'underscore'],
+    ['123.456', 'full stop'],
+    ['123\uFF0E456', 'full-width full stop (folds to ".")'],
+    ['123\u30FC456', 'katakana prolonged sound mark'],
+    ['123\u0661456', 'Arabic-Indic digit one'],
+    ['123\u0966456', 'Devanagari digit zero'],
+    ['12\u2460456', 'circled digit one'],
+    ['123\u00B9456', 'superscript one'],
+    ['123\u200E456', 'left-to-right mark'],
+    ['123\u202E456', 'right-to-left override'],
+    ['123\u0301456', 'combining acute accent'],
+    ['123\uFE63456', 'small hyphen-minus'],
+    ['１２３４５６７', 'seven full-width digits for a 6-digit code'],
+  ])('%j (%s) is refused', (input) => {
+    expect(normalizeCode(input, 'digits', 6)).toBeNull();
+  });
+});
+
+const SEPARATOR_CHARS = [
+  ' ',
+  '-',
+  '\t',
+  '\u00A0',
+  '\u00AD',
+  '\u180E',
+  '\u2009',
+  '\u200B',
+  '\u200C',
+  '\u200D',
+  '\u2010',
+  '\u2011',
+  '\u2012',
+  '\u2013',
+  '\u2014',
+  '\u202F',
+  '\u2060',
+  '\u2212',
+  '\u3000',
+  '\uFEFF',
+  '\uFF0D', // full-width hyphen-minus, folded to "-"
+];
+const toFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0);
+
+/** A code re-typed: any character may be full-width, and separators may sit between characters. */
+const retyped = (code: string) =>
+  fc
+    .tuple(
+      fc.array(fc.boolean(), { minLength: code.length, maxLength: code.length }),
+      fc.array(fc.array(fc.constantFrom(...SEPARATOR_CHARS), { maxLength: 2 }), {
+        minLength: code.length + 1,
+        maxLength: code.length + 1,
+      }),
+      fc.array(fc.boolean(), { minLength: code.length, maxLength: code.length }),
+    )
+    .map(
+      ([wide, gaps, lower]) =>
+        gaps[0]!.join('') +
+        [...code]
+          .map((c, i) => {
+            const cased = lower[i] ? c.toLowerCase() : c;
+            return (wide[i] ? toFullWidth(cased) : cased) + gaps[i + 1]!.join('');
+          })
+          .join(''),
+    );
+
+describe('property: any re-typed code verifies; any other character is refused without an attempt', () => {
+  const flowKeys = [KEY_A];
+
+  it.each(['digits', 'base32'] as const)('%s: re-typed forms verify (pure layer)', (codeAlphabet) => {
+    const c = create({ codeAlphabet });
+    fc.assert(
+      fc.property(retyped(c.code), (typed) => {
+        expect(verify(c, typed)).toMatchObject({ ok: true });
+      }),
+      { numRuns: PROPERTY_RUNS },
+    );
+  });
+
+  it('digits: a foreign character anywhere is INVALID_INPUT on code, and costs no attempt in the flow', async () => {
+    // OutgoingMail.code where the flow provides it; otherwise the 6 digits of the text part.
+    const sent: { code?: string; text: string }[] = [];
+    const flow = createMailboxFlow({
+      keys: flowKeys,
+      appName: 'Acme',
+      sender: { send: async (m) => void sent.push(m as { code?: string; text: string }) },
+      now: clockAt(T0),
+    });
+    const started = await flow.start({ email: 'ada@example.com', purpose: 'login' });
+    if (!started.ok) throw started.error;
+    const code = sent[0]!.code ?? /\b\d{6}\b/.exec(sent[0]!.text)![0];
+    const allowed = new Set([...SEPARATOR_CHARS, ...'0123456789', ...'０１２３４５６７８９']);
+    const foreign = fc
+      .string({ unit: 'binary', minLength: 1, maxLength: 1 })
+      .filter((ch) => !allowed.has(ch) && !/\s/.test(ch));
+    await fc.assert(
+      fc.asyncProperty(retyped(code), foreign, fc.nat(), async (typed, ch, at) => {
+        const chars = [...typed];
+        chars.splice(at % (chars.length + 1), 0, ch);
+        const r = await flow.verify({
+          challengeId: started.challengeId,
+          secret: started.secret,
+          code: chars.join(''),
+          purpose: 'login',
+        });
+        expectFailure(r, 'INVALID_INPUT', ['code']);
+      }),
+      { numRuns: PROPERTY_RUNS },
+    );
+    // None of those counted: the first wrong code leaves 4 of the default 5.
+    const wrong = await flow.verify({
+      challengeId: started.challengeId,
+      secret: started.secret,
+      code: code === '000000' ? '111111' : '000000',
+      purpose: 'login',
+    });
+    expect(expectFailure(wrong, 'INVALID_CODE').attemptsRemaining).toBe(4);
+    const ok = await flow.verify({
+      challengeId: started.challengeId,
+      secret: started.secret,
+      code: `${code.slice(0, 3)}\u2013${code.slice(3)}`,
+      purpose: 'login',
+    });
+    expect(ok.ok).toBe(true);
   });
 });

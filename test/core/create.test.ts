@@ -33,7 +33,7 @@ describe('createMailboxChallenge', () => {
       email: 'Ada@Example.com',
       userId: null,
       metadata: null,
-      secret: expect.stringMatching(/^v1\.a\.[A-Za-z0-9_-]+$/),
+      secret: expect.stringMatching(/^v2\.a\.[A-Za-z0-9_-]+$/),
       code: '123456',
       createdAt: T0,
       expiresAt: T0 + 600_000,
@@ -79,12 +79,13 @@ describe('createMailboxChallenge', () => {
     ['purpose of 32', { purpose: 'a'.repeat(32) }],
     ['purpose with - and _', { purpose: 'email-change_2' }],
     ['purpose "0"', { purpose: '0' }],
-    ['userId of 128', { userId: 'u'.repeat(128) }],
+    ['userId of 64 bytes (the default maxUserIdBytes)', { userId: 'u'.repeat(64) }],
+    ['userId of 64 bytes with 4-byte characters', { userId: '😀'.repeat(16) }],
     ['userId with Unicode', { userId: 'Zoë 😀 名前' }],
     ['metadata of 1024 bytes', { metadata: { k: 'x'.repeat(1016) } }],
     ['metadata nested 7 deep', { metadata: { a: { a: { a: { a: { a: { a: { a: 1 } } } } } } } }],
     ['metadata with a null prototype', { metadata: Object.assign(Object.create(null), { a: 1 }) }],
-    ['metadata with a __proto__ key (from JSON.parse)', { metadata: JSON.parse('{"__proto__":{"x":1}}') }],
+    ['metadata with keys that merely contain proto', { metadata: { proto: 1, __proto: 2, Constructor: 3 } }],
   ])('accepts %s', (_name, input) => {
     expect(() => create(input)).not.toThrow();
   });
@@ -169,6 +170,18 @@ describe('createMailboxChallenge: invalid input is INVALID_INPUT naming the fiel
     ['a cyclic object', cyclic],
     ['nesting 20 deep', deep(20)],
     ['a boxed string', { s: new String('x') }],
+    // Keys that reach a prototype when the host merges metadata into another object.
+    ['an own __proto__ key (from JSON.parse)', JSON.parse('{"__proto__":{"isAdmin":true}}')],
+    ['a nested __proto__ key', JSON.parse('{"a":{"b":{"__proto__":{"x":1}}}}')],
+    ['a __proto__ key inside an array', JSON.parse('{"a":[1,{"__proto__":{"x":1}}]}')],
+    ['a constructor key', { constructor: { prototype: { x: 1 } } }],
+    ['a nested constructor key', { a: { constructor: 1 } }],
+    ['a prototype key', { prototype: 1 }],
+    ['a nested prototype key', { a: [{ b: { prototype: null } }] }],
+    [
+      'a null-prototype object with a __proto__ key',
+      Object.assign(Object.create(null), { ['__proto__']: 1 }),
+    ],
   ])('metadata with %s → metadata', (_name, metadata) => {
     expectInvalid({ ...base, metadata }, ['metadata']);
   });

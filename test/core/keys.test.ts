@@ -125,7 +125,7 @@ describe('parseKeys', () => {
   it('a key that parses is one that seals and opens', () => {
     const keys = parseKeys(`k1:${S32}`);
     const c = createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, { keys });
-    expect(c.secret.startsWith('v1.k1.')).toBe(true);
+    expect(c.secret.startsWith('v2.k1.')).toBe(true);
     expect(
       verifyMailboxChallenge({ challengeId: c.challengeId, secret: c.secret, code: c.code }, { keys }).ok,
     ).toBe(true);
@@ -201,10 +201,10 @@ describe('rotation of a key array changed in place', () => {
     const keys = [{ ...KEY_A }];
     expect(
       createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, config(keys)).secret,
-    ).toMatch(/^v1\.a\./);
+    ).toMatch(/^v2\.a\./);
     keys.unshift({ ...KEY_B });
     expect(
       createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, config(keys)).secret,
-    ).toMatch(/^v1\.b\./);
+    ).toMatch(/^v2\.b\./);
   });
 });

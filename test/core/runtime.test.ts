@@ -26,9 +26,9 @@ beforeAll(async () => {
   bundle = out.outputFiles[0]!.text;
 });
 
-function bareContext() {
+function bareContext({ withUrl = true } = {}) {
   const crypto = { getRandomValues: (a: Uint8Array) => webcrypto.getRandomValues(a) };
-  return vm.createContext({ crypto, TextEncoder, TextDecoder, Intl, URL, console });
+  return vm.createContext({ crypto, TextEncoder, TextDecoder, Intl, console, ...(withUrl && { URL }) });
 }
 
 describe('the core entry in a runtime without Node APIs', () => {
@@ -64,7 +64,7 @@ describe('the core entry in a runtime without Node APIs', () => {
       bad: 'INVALID_CHALLENGE',
       locale: 'ja',
       codeInHtml: true,
-      secret: 'v1.edge.',
+      secret: 'v2.edge.',
     });
   });
 
@@ -86,5 +86,29 @@ describe('the core entry in a runtime without Node APIs', () => {
     const fromNode = createMailboxChallenge({ email: 'a@example.com', purpose: 'login' }, { keys });
     ctx.input = { challengeId: fromNode.challengeId, secret: fromNode.secret, code: fromNode.code };
     expect(vm.runInContext('mailboxChallenge.verifyMailboxChallenge(input, { keys }).ok', ctx)).toBe(true);
+  });
+
+  // Unicode domains go through the runtime's URL (UTS-46). Every target runtime has one; where none
+  // exists they are refused, and ASCII addresses still work.
+  it('turns a Unicode domain into its xn-- form with the runtime URL, and refuses it without one', () => {
+    const run = (ctx: vm.Context) => {
+      vm.runInContext(bundle, ctx);
+      return JSON.parse(
+        vm.runInContext(
+          `(() => {
+            const m = mailboxChallenge;
+            const keys = [m.generateKey('edge')];
+            const email = (address) => {
+              try { return m.createMailboxChallenge({ email: address, purpose: 'login' }, { keys }).email; }
+              catch (e) { return e.code; }
+            };
+            return JSON.stringify([email('ada@b\u00fccher.de'), email('ada@example.com')]);
+          })()`,
+          ctx,
+        ),
+      );
+    };
+    expect(run(bareContext())).toEqual(['ada@xn--bcher-kva.de', 'ada@example.com']);
+    expect(run(bareContext({ withUrl: false }))).toEqual(['INVALID_INPUT', 'ada@example.com']);
   });
 });

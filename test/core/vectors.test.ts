@@ -5,7 +5,14 @@ import { type ChallengeSpec, draftChallenge, sealDraft } from '../../src/lib/_ch
 import { resolveKeys } from '../../src/lib/_keys.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
 import { expectFailure, nextRandom } from './_helpers.js';
-import { hchacha20, independentCodeTag, independentOpen, subkey, xchachaOpen } from './_independent.js';
+import {
+  hchacha20,
+  independentCodeTag,
+  independentOpen,
+  subkey,
+  unpackV2,
+  xchachaOpen,
+} from './_independent.js';
 
 interface Vector {
   name: string;
@@ -21,16 +28,18 @@ interface Vector {
     codeTag: string;
     createdAt: number;
     expiresAt: number;
+    /** v1: the UTF-8 text; v2: hex (binary length prefix, then text). */
     plaintext: string;
+    userIdSlotBytes?: number;
     secret: string;
   };
 }
 
-const file = JSON.parse(readFileSync(new URL('../vectors/v1.json', import.meta.url), 'utf8')) as {
-  key: { id: string; secret: string };
-  sealKey: string;
-  cases: Vector[];
-};
+type VectorFile = { key: { id: string; secret: string }; sealKey: string; cases: Vector[] };
+const load = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as VectorFile;
+const file = load('v1.json');
+const v2 = load('v2.json');
 const KEY = file.key;
 const KEYS = [KEY];
 
@@ -116,31 +125,10 @@ function expectedPlaintext(v: Vector): string {
   return json + ' '.repeat(padded - bytes);
 }
 
-describe.each(file.cases.map((v) => [v.name, v] as const))('vector %s', (_name, v) => {
+describe.each(file.cases.map((v) => [v.name, v] as const))('v1 vector %s', (_name, v) => {
   const random = Buffer.from(v.random, 'hex');
 
-  it('the library recomputes exactly the same challengeId, code, tag and secret', () => {
-    const key = resolveKeys(KEYS).primary;
-    const draft = draftChallenge(v.spec, key, v.now, new Uint8Array(random), v.generation);
-    expect(draft.challengeId).toBe(v.expected.challengeId);
-    expect(draft.code).toBe(v.expected.code);
-    expect(draft.payload.codeTag).toBe(v.expected.codeTag);
-    expect(draft.payload.createdAt).toBe(v.expected.createdAt);
-    expect(draft.payload.expiresAt).toBe(v.expected.expiresAt);
-    expect(sealDraft(key, draft)).toBe(v.expected.secret);
-  });
-
-  it.runIf(v.generation === 0)(
-    'createMailboxChallenge gives the same secret when the CSPRNG returns these bytes',
-    () => {
-      nextRandom(random);
-      const c = createMailboxChallenge(v.spec, { keys: KEYS, now: () => v.now });
-      expect(c.secret).toBe(v.expected.secret);
-      expect(c.code).toBe(v.expected.code);
-      expect(c.challengeId).toBe(v.expected.challengeId);
-    },
-  );
-
+  // v1 secrets are no longer made (new ones are v2), only opened: every v1 vector must keep verifying.
   it('verifyMailboxChallenge accepts it inside its lifetime and returns the inputs', () => {
     const input = { challengeId: v.expected.challengeId, secret: v.expected.secret, code: v.expected.code };
     const r = verifyMailboxChallenge(input, { keys: KEYS, now: () => v.now + 1000 });
@@ -215,8 +203,123 @@ describe.each(file.cases.map((v) => [v.name, v] as const))('vector %s', (_name, 
   });
 });
 
+/** The documented v2 plaintext, rebuilt from the inputs: see test/vectors/README.md. */
+function expectedV2Plaintext(v: Vector): Buffer {
+  const { spec } = v;
+  const userId = Buffer.from(spec.userId ?? '', 'utf8');
+  const json = Buffer.from(
+    JSON.stringify([
+      spec.email,
+      spec.purpose,
+      spec.metadata,
+      v.now,
+      v.now + spec.ttlSeconds * 1000,
+      v.generation,
+      spec.codeAlphabet === 'base32' ? 'b' : 'd',
+      spec.codeLength,
+      independentCodeTag(KEY, v.expected.challengeId, v.expected.code),
+    ]),
+  );
+  const slot = spec.maxUserIdBytes ?? 64;
+  const size = Math.ceil((1 + slot + json.length) / 32) * 32;
+  const out = Buffer.alloc(size, 0x20);
+  out[0] = userId.length;
+  userId.copy(out, 1);
+  json.copy(out, 1 + userId.length);
+  return out;
+}
+
+describe('test/vectors/v2.json', () => {
+  it('uses the v1 key and subkeys, and covers both alphabets, userId slots 0, 64, 128 and 255', () => {
+    expect(v2.key).toEqual(file.key);
+    expect(v2.sealKey).toBe(file.sealKey);
+    expect(new Set(v2.cases.map((c) => c.spec.codeAlphabet))).toEqual(new Set(['digits', 'base32']));
+    expect(new Set(v2.cases.map((c) => c.expected.userIdSlotBytes))).toEqual(new Set([0, 64, 128, 255]));
+  });
+});
+
+describe.each(v2.cases.map((v) => [v.name, v] as const))('v2 vector %s', (_name, v) => {
+  const random = Buffer.from(v.random, 'hex');
+  const config = { keys: KEYS, maxUserIdBytes: v.spec.maxUserIdBytes };
+
+  it('the library recomputes exactly the same challengeId, code, tag and secret', () => {
+    const key = resolveKeys(KEYS).primary;
+    const draft = draftChallenge(v.spec, key, v.now, new Uint8Array(random), v.generation);
+    expect(draft.challengeId).toBe(v.expected.challengeId);
+    expect(draft.code).toBe(v.expected.code);
+    expect(draft.payload.codeTag).toBe(v.expected.codeTag);
+    expect(draft.userIdSlotBytes).toBe(v.expected.userIdSlotBytes);
+    expect(sealDraft(key, draft)).toBe(v.expected.secret);
+  });
+
+  it.runIf(v.generation === 0)(
+    'createMailboxChallenge gives the same secret when the CSPRNG returns these bytes',
+    () => {
+      nextRandom(random);
+      const { maxUserIdBytes: _, ...input } = v.spec;
+      const c = createMailboxChallenge(input, { ...config, now: () => v.now });
+      expect(c.secret).toBe(v.expected.secret);
+      expect(c.code).toBe(v.expected.code);
+    },
+  );
+
+  it('verifyMailboxChallenge accepts it inside its lifetime and returns the inputs', () => {
+    const input = { challengeId: v.expected.challengeId, secret: v.expected.secret, code: v.expected.code };
+    expect(verifyMailboxChallenge(input, { keys: KEYS, now: () => v.now + 1000 })).toEqual({
+      ok: true,
+      challenge: {
+        challengeId: v.expected.challengeId,
+        purpose: v.spec.purpose,
+        email: v.spec.email,
+        userId: v.spec.userId,
+        metadata: v.spec.metadata,
+        createdAt: v.now,
+        expiresAt: v.now + v.spec.ttlSeconds * 1000,
+      },
+    });
+    expectFailure(
+      verifyMailboxChallenge(input, { keys: KEYS, now: () => v.expected.expiresAt }),
+      'CHALLENGE_EXPIRED',
+    );
+  });
+
+  it('opens WITHOUT the library to exactly the documented plaintext', () => {
+    const [version, keyId, body] = v.expected.secret.split('.');
+    expect(version).toBe('v2');
+    expect(keyId).toBe(KEY.id);
+    expect(Buffer.from(body!, 'base64url').toString('base64url')).toBe(body);
+    const { nonce, bytes } = independentOpen(v.expected.secret, KEY, v.expected.challengeId);
+    expect(nonce.toString('hex')).toBe(v.expected.nonce);
+    expect(bytes.toString('hex')).toBe(v.expected.plaintext);
+    expect(bytes.toString('hex')).toBe(expectedV2Plaintext(v).toString('hex'));
+    expect(bytes.length % 32).toBe(0);
+    const unpacked = unpackV2(bytes);
+    expect(unpacked.userId).toBe(v.spec.userId);
+    expect(unpacked.fields[8]).toBe(v.expected.codeTag);
+    expect(bytes.toString('latin1')).not.toContain(`"${v.expected.code}"`);
+    // The same key and challengeId under the v1 label do not open it: the version is authenticated.
+    expect(() =>
+      xchachaOpen(
+        subkey(KEY.secret, 'seal'),
+        nonce,
+        `v1.${KEY.id}.${v.expected.challengeId}`,
+        Buffer.from(body!, 'base64url').subarray(24),
+      ),
+    ).toThrow();
+  });
+
+  it('relabelled as v1 it is INVALID_CHALLENGE', () => {
+    const input = {
+      challengeId: v.expected.challengeId,
+      secret: v.expected.secret.replace(/^v2\./, 'v1.'),
+      code: v.expected.code,
+    };
+    expectFailure(verifyMailboxChallenge(input, { keys: KEYS, now: () => v.now }), 'INVALID_CHALLENGE');
+  });
+});
+
 describe('on the pure path (what edge runtimes and browsers use)', () => {
-  it('every vector recomputes and verifies identically with MAILBOX_CHALLENGE_PURE=1', async () => {
+  it('every v2 vector recomputes, and every v1 and v2 vector verifies, with MAILBOX_CHALLENGE_PURE=1', async () => {
     vi.stubEnv('MAILBOX_CHALLENGE_PURE', '1');
     vi.resetModules();
     try {
@@ -227,10 +330,12 @@ describe('on the pure path (what edge runtimes and browsers use)', () => {
       const keys = await import('../../src/lib/_keys.js');
       const { verifyMailboxChallenge: verifyPure } = await import('../../src/verify.js');
       const key = keys.resolveKeys([{ ...KEY }]).primary;
-      for (const v of file.cases) {
+      for (const v of v2.cases) {
         const random = new Uint8Array(Buffer.from(v.random, 'hex'));
         const draft = challenge.draftChallenge(v.spec, key, v.now, random, v.generation);
         expect(challenge.sealDraft(key, draft)).toBe(v.expected.secret);
+      }
+      for (const v of [...file.cases, ...v2.cases]) {
         const input = {
           challengeId: v.expected.challengeId,
           secret: v.expected.secret,

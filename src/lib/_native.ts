@@ -1,0 +1,35 @@
+// The runtime's native helpers, where they exist: node:crypto and Buffer (Node, Bun, Deno). Every use has
+// a pure fallback with byte-identical output (@noble, or a JavaScript loop), which edge workers and
+// browsers take. MAILBOX_CHALLENGE_PURE=1 forces the pure path everywhere (benchmarks, and testing it on Node).
+type NodeCrypto = typeof import('node:crypto');
+type NodeBuffer = typeof import('node:buffer').Buffer;
+
+interface Host {
+  process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> };
+}
+
+function builtin<T>(id: string): T | undefined {
+  try {
+    const p = (globalThis as Host).process;
+    if (p?.env?.MAILBOX_CHALLENGE_PURE === '1') return undefined;
+    // process.getBuiltinModule (Node 20.16+, Bun, Deno) finds a built-in without a static import, so
+    // bundlers for edge runtimes never see one.
+    return p?.getBuiltinModule?.(id) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const crypto = builtin<NodeCrypto>('node:crypto');
+/** node:crypto when it has ChaCha20-Poly1305 (RFC 8439), else undefined. */
+export const nativeCrypto: NodeCrypto | undefined = (() => {
+  try {
+    return crypto?.getCiphers().includes('chacha20-poly1305') ? crypto : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** node:buffer's Buffer, else undefined. */
+export const NativeBuffer: NodeBuffer | undefined =
+  builtin<typeof import('node:buffer')>('node:buffer')?.Buffer;

@@ -1,0 +1,68 @@
+// The native base64url (Buffer) and the pure one (any runtime) must agree byte for byte, including on
+// what they refuse: a secret that opens on Node must open on an edge worker and back.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromBase64url, fromBase64urlPure, toBase64url, toBase64urlPure } from '../../src/lib/_bytes.js';
+import { NativeBuffer } from '../../src/lib/_native.js';
+import { HOSTILE_RUNS } from './_helpers.js';
+
+describe('base64url: native and pure agree', () => {
+  it('Node runs the native path here (so both are really compared)', () => {
+    expect(NativeBuffer).toBeDefined();
+    expect(toBase64url).not.toBe(toBase64urlPure);
+  });
+
+  it.each([
+    [[], ''],
+    [[0], 'AA'],
+    [[0xff], '_w'],
+    [[0xfb, 0xff], '-_8'],
+    [[0, 1, 2], 'AAEC'],
+    [[0xfa, 0xfb, 0xfc, 0xfd], '-vv8_Q'],
+  ])('%j ↔ %j', (bytes, text) => {
+    const u = Uint8Array.from(bytes);
+    expect(toBase64url(u)).toBe(text);
+    expect(toBase64urlPure(u)).toBe(text);
+    expect(fromBase64url(text)).toEqual(u);
+    expect(fromBase64urlPure(text)).toEqual(u);
+  });
+
+  it('encode: any bytes, also a view into a larger buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 7 }), (bytes, offset) => {
+        const big = new Uint8Array(bytes.length + offset + 3);
+        big.set(bytes, offset);
+        const view = big.subarray(offset, offset + bytes.length);
+        expect(toBase64url(view)).toBe(toBase64urlPure(bytes));
+      }),
+      { numRuns: HOSTILE_RUNS },
+    );
+  });
+
+  it.each([
+    ['padding', 'AA=='],
+    ['one padding character', 'AAE='],
+    ['standard alphabet +', 'ab+c'],
+    ['standard alphabet /', 'ab/c'],
+    ['a space', 'AA AA'],
+    ['a newline', 'AAAA\n'],
+    ['a dot', 'AA.A'],
+    ['non-ASCII', 'AAé'],
+    ['length 4n+1', 'AAAAA'],
+    ['non-zero unused bits (2 characters)', 'AB'],
+    ['non-zero unused bits (3 characters)', 'AAB'],
+  ])('decode refuses %s on both paths', (_name, text) => {
+    expect(fromBase64url(text)).toBeNull();
+    expect(fromBase64urlPure(text)).toBeNull();
+  });
+
+  it('decode: any string gives the same answer on both paths', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/. é\n';
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 40 }), (text) => {
+        expect(fromBase64url(text)).toEqual(fromBase64urlPure(text));
+      }),
+      { numRuns: HOSTILE_RUNS },
+    );
+  });
+});
