@@ -1,5 +1,5 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
-import { z } from 'zod';
+import * as z from 'zod';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
 import {
