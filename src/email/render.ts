@@ -15,6 +15,9 @@ import {
   textColorOn,
 } from './_prepare.js';
 import { checkLocaleStrings, type LocaleStrings, TAG } from './_strings.js';
+
+export type { CodeMessageStrings, LocaleStrings, NoticeStrings, PluralForms } from './_strings.js';
+
 import { type CompiledTemplate, isCompiledTemplate } from './compiled-template.js';
 
 /** One locale's host text and string overrides, or a new locale: an entry of `MessageOptions.locales`. */
