@@ -1,5 +1,6 @@
 // npm run demo: the demo app on http://localhost:3000 with nothing to configure.
 //   PORT          port (default 3000; 0 picks a free one)
+//   HOST          interface to listen on (default 127.0.0.1: the dev outbox shows codes, keep it off the network)
 //   MAILBOX_KEYS  keys (default: a development key generated into .dev-keys.env, git-ignored)
 //   REDIS_URL     use Redis for the counters instead of memory
 //   SMTP_URL      really send the emails with nodemailer (MAIL_FROM sets the sender); the dev outbox still shows them
