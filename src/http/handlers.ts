@@ -648,45 +648,62 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return page(errorView(error.code), statusOf(error), request, extra);
   }
 
-  const routes: Record<string, (request: Request) => Promise<Response>> = {
-    start,
-    resend,
-    verify,
-    state: inspect,
-    cancel,
-    link,
-  };
-
   /** Never lets a throwing hook or flow escape as an unhandled rejection: 500, with nothing internal said. */
   const guarded =
-    (fn: (request: Request) => Promise<Response>) =>
+    (fn: (request: Request) => Promise<Response>, html = false) =>
     async (request: Request): Promise<Response> => {
       try {
         return await fn(request);
       } catch (e) {
         console.error('mailbox-challenge/http: handler failed', e);
-        return new Response(
-          JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: 'Internal error' } }),
-          {
-            status: 500,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-          },
-        );
+        // Nothing internal reaches the client; the person reads "something went wrong on our side".
+        const { message, locale, dir } = describeError('STORE_UNAVAILABLE', {
+          ...options.errorMessages,
+          ...(languageOf(request) !== undefined && { acceptLanguage: languageOf(request) }),
+        });
+        if (html) {
+          const view: LinkPageView = {
+            kind: 'error',
+            purpose: null,
+            code: 'INTERNAL',
+            message,
+            locale,
+            dir,
+            startUrl,
+          };
+          return new Response(renderLinkPage(view), { status: 500, headers: PAGE_HEADERS });
+        }
+        return new Response(JSON.stringify({ ok: false, error: { code: 'INTERNAL', message } }), {
+          status: 500,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        });
       }
     };
 
-  return {
-    fetch: guarded(async (request) => {
-      const segment = new URL(request.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      const route = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
-      if (!route) return new Response('Not found', { status: 404, headers: { 'cache-control': 'no-store' } });
-      return route(request);
-    }),
+  const handlers = {
     start: guarded(start),
     resend: guarded(resend),
     verify: guarded(verify),
     inspect: guarded(inspect),
     cancel: guarded(cancel),
-    link: guarded(link),
+    link: guarded(link, true),
+  };
+  const routes: Record<string, (request: Request) => Promise<Response>> = {
+    start: handlers.start,
+    resend: handlers.resend,
+    verify: handlers.verify,
+    state: handlers.inspect,
+    cancel: handlers.cancel,
+    link: handlers.link,
+  };
+
+  return {
+    ...handlers,
+    async fetch(request) {
+      const segment = new URL(request.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+      const route = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
+      if (!route) return new Response('Not found', { status: 404, headers: { 'cache-control': 'no-store' } });
+      return route(request);
+    },
   };
 }

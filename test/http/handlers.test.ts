@@ -523,8 +523,28 @@ describe('options', () => {
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     const r = await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
     expect(r.status).toBe(500);
-    expect(await r.text()).not.toContain('10.0.0.3');
+    const body = await r.text();
+    expect(body).not.toContain('10.0.0.3');
+    expect(JSON.parse(body).error).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/our side/),
+    });
     expect(logged).toHaveBeenCalledOnce(); // the operator sees it in the logs
+    // Through the link page's form: an HTML page, not JSON.
+    await browser.post('/auth/start', { email: 'b@example.com', purpose: 'login' });
+    const url = new URL(
+      /href="([^"]+\/auth\/link[^"]+)"/
+        .exec(outbox.last('b@example.com')!.html)![1]!
+        .replaceAll('&amp;', '&'),
+    );
+    const viaLink = await browser.post(
+      '/auth/link',
+      { p: 'login', c: url.searchParams.get('c')!, k: url.searchParams.get('k')! },
+      { form: true },
+    );
+    expect(viaLink.status).toBe(500);
+    expect(viaLink.headers.get('content-type')).toContain('text/html');
+    expect(await viaLink.text()).not.toContain('10.0.0.3');
     logged.mockRestore();
   });
 });
