@@ -7,6 +7,8 @@ const entry = {
   nodemailer: 'src/senders/nodemailer.ts',
   testing: 'src/testing/index.ts',
   templates: 'src/templates/index.ts',
+  locales: 'src/locales.ts',
+  http: 'src/http/index.ts',
 };
 
 export default defineConfig([
@@ -28,9 +30,9 @@ export default defineConfig([
     dts: true,
     target: 'es2022',
     platform: 'neutral',
-    // @noble/* 2.x ships ESM only: bundle it into the CJS build so `require()` works
-    // even where require(esm) is unavailable or disabled.
-    noExternal: [/^@noble\//, /^zod(\/|$)/],
+    // @noble/* 2.x, cookie 2 and @remix-run/node-fetch-server ship ESM only: bundle them into the CJS build
+    // so `require()` works even where require(esm) is unavailable or disabled. zod: as in the ESM build.
+    noExternal: [/^@noble\//, /^cookie$/, /^@remix-run\/node-fetch-server$/, /^zod(\/|$)/],
     // Shared chunks, so every entry sees the same MailboxChallengeError class (instanceof across entries).
     splitting: true,
     treeshake: true,

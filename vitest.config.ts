@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['test/_setup-locales.ts'],
     reporters: ['default', './test/_summary-reporter.ts'],
   },
 });

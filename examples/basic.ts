@@ -65,14 +65,14 @@ const started = await flow.start({
 });
 if (!started.ok) throw started.error;
 const code = outbox.lastCode('grace@example.com');
-const bad = await flow.verify({ ...started, code: code === '000000' ? '111111' : '000000' });
+const bad = await flow.verify({ ...started, purpose: 'login', code: code === '000000' ? '111111' : '000000' });
 console.log(
   '\nwrong code →',
   bad.ok ? 'ok' : `${bad.error.code}, attemptsRemaining: ${bad.error.attemptsRemaining}`,
 );
 const good = await flow.verify({ ...started, code, purpose: 'login' });
 console.log('right code →', good.ok ? `ok, ${good.challenge.email}` : good.error.code);
-const replay = await flow.verify({ ...started, code });
+const replay = await flow.verify({ ...started, purpose: 'login', code });
 console.log('same code again →', replay.ok ? 'ok' : replay.error.code);
 console.log(
   `\nWorst-case yearly guess risk per address under the default policy: ${(guessRisk() * 100).toFixed(2)}%`,

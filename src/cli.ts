@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import './locales.js'; // the preview shows every built-in locale
+import { PURPOSE_KINDS } from './email/_compiled.js';
 import { type Locale, SUPPORTED_LOCALES } from './email/locale.js';
-import { renderEmailChangeNotice } from './email/notice.js';
+import { renderNotice } from './email/notice.js';
 import {
   type MessageOptions,
   messageOptionsSchema,
@@ -18,19 +20,24 @@ import { parseInput } from './lib/_schema.js';
 const HELP = `Usage: mailbox-challenge <command> [options]
 
 Commands:
-  keygen [id]          Print a new random key as one "id:secret" line, for MAILBOX_KEYS.
-                       To rotate, put the new line first and keep the old one for one code lifetime.
-  preview [options]    Write every built-in email as HTML and plain text, and PNG screenshots (light and
-                       dark) when Chromium is available, so a person can look at them.
+  keygen [id]          Print a new random key as a MAILBOX_KEYS=id:secret line, so
+                       \`npx mailbox-challenge keygen >> .env\` works. --raw prints only id:secret.
+                       To rotate: MAILBOX_KEYS=new:secret,old:secret (the new key first), and drop the old
+                       one after one code lifetime.
+  preview [options]    Write every built-in email as HTML and plain text, and PNG screenshots at 375 and
+                       680 px, light and dark, plus one contact sheet per purpose showing every locale,
+                       when Chromium is available, so a person can look at them.
 
 Preview options:
-  --locale L           Only this locale (${SUPPORTED_LOCALES.join(', ')}). Default: all.
-  --purpose P          Only this purpose: signup, login, email-change, notice (sent to the old address on
-                       an email change), or any other purpose (neutral wording). Default: all five.
+  --locale L           Only this locale (${SUPPORTED_LOCALES.join(', ')}).
+                       Default: all.
+  --purpose P          Only this purpose: ${PURPOSE_KINDS.filter((k) => k !== 'default').join(', ')}, notice (sent to the old address
+                       on an email change), or any other purpose (neutral wording). Default: all.
   --out DIR            Output folder. Default: ./.preview
   --app-name NAME      App name in the emails. Default: Acme
   --color HEX          Brand colour (#rgb or #rrggbb).
-  --logo URL           Logo URL (https).
+  --logo URL           Logo URL (https), shown at --logo-size (default 120x32).
+  --logo-size WxH      The logo's display size in CSS pixels.
   --link TEMPLATE      One-click link template, e.g. "https://example.com/verify?c={challengeId}&k={code}".
                        Default: that example; "none" for no link.
   --template FILE      Preview your own MJML layout (compiled with compileTemplate) instead of the built-in one.
@@ -41,7 +48,10 @@ Chromium: set CHROMIUM_PATH, or install it (apt-get install -y chromium) and pla
   -h, --help           Show this help.
 `;
 
-const PREVIEW_PURPOSES = ['signup', 'login', 'email-change', 'verify', 'notice'] as const;
+// Every purpose with its own wording, one that reads neutrally ("verify"), and the notice to the old address.
+const PREVIEW_PURPOSES = [...PURPOSE_KINDS.filter((k) => k !== 'default'), 'verify', 'notice'];
+const WIDTHS = [375, 680] as const;
+const SCHEMES = ['light', 'dark'] as const;
 const SAMPLE = {
   code: '428193',
   challengeId: 'Qm9vdHN0cmFwUHJldmlldw',
@@ -79,11 +89,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
 
 function keygen(args: readonly string[], io: CliIo): number {
   if (args.includes('-h') || args.includes('--help')) {
-    io.out('Usage: mailbox-challenge keygen [id]\nPrints a new key as one "id:secret" line.');
+    io.out(
+      'Usage: mailbox-challenge keygen [id] [--raw]\nPrints a new key as a MAILBOX_KEYS=id:secret line (--raw: only id:secret).',
+    );
     return 0;
   }
-  const key = args[0] === undefined ? generateKey() : generateKey(args[0]);
-  io.out(`${key.id}:${key.secret}`);
+  const raw = args.includes('--raw');
+  const id = args.find((a) => a !== '--raw');
+  const key = id === undefined ? generateKey() : generateKey(id);
+  io.out(raw ? `${key.id}:${key.secret}` : `MAILBOX_KEYS=${key.id}:${key.secret}`);
   return 0;
 }
 
@@ -104,6 +118,7 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
       'app-name': { type: 'string', default: 'Acme' },
       color: { type: 'string' },
       logo: { type: 'string' },
+      'logo-size': { type: 'string', default: '120x32' },
       link: { type: 'string', default: SAMPLE.link },
       template: { type: 'string' },
       'no-screenshots': { type: 'boolean', default: false },
@@ -117,18 +132,19 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
   }
   let locales: readonly Locale[] = SUPPORTED_LOCALES;
   if (values.locale !== undefined) {
-    const wanted = values.locale.toLowerCase();
-    if (!(SUPPORTED_LOCALES as readonly string[]).includes(wanted)) {
+    const wanted = SUPPORTED_LOCALES.find((l) => l.toLowerCase() === values.locale?.toLowerCase());
+    if (!wanted) {
       io.err(`--locale must be one of ${SUPPORTED_LOCALES.join(', ')}`);
       return 1;
     }
-    locales = [wanted as Locale];
+    locales = [wanted];
   }
   const purposes = values.purpose === undefined ? PREVIEW_PURPOSES : [values.purpose];
 
+  const [width = 0, height = 0] = values['logo-size'].split('x').map(Number);
   const brand = {
     ...(values.color !== undefined && { primaryColor: values.color }),
-    ...(values.logo !== undefined && { logoUrl: values.logo }),
+    ...(values.logo !== undefined && { logo: { url: values.logo, width, height } }),
   };
   const base: MessageOptions = {
     appName: values['app-name'],
@@ -138,7 +154,8 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
   };
   if (values.template !== undefined) {
     const { compileTemplate } = await import('./templates/compile.js');
-    base.template = await compileTemplate(readFileSync(values.template, 'utf8'));
+    const filePath = resolve(values.template);
+    base.template = await compileTemplate(readFileSync(filePath, 'utf8'), { filePath });
   }
   const options = parseInput(messageOptionsSchema, base, 'options');
 
@@ -147,13 +164,17 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
     for (const locale of locales) {
       const message =
         purpose === 'notice'
-          ? renderEmailChangeNotice({
-              appName: options.appName,
+          ? renderNotice({
               email: SAMPLE.email,
               newEmail: SAMPLE.newEmail,
-              locale,
-              ...(options.brand && { brand: options.brand }),
-              ...(options.supportText && { supportText: options.supportText }),
+              options: {
+                ...options,
+                locale,
+                notice: {
+                  notMeUrl: 'https://example.com/account/not-me',
+                  supportUrl: 'mailto:help@example.com',
+                },
+              },
             })
           : renderChallengeMessage({ ...SAMPLE, purpose, options: { ...options, locale } });
       files.push({ name: `${purpose}.${locale}`, locale, purpose, message });
@@ -209,19 +230,50 @@ async function screenshots(outDir: string, files: readonly PreviewFile[], io: Cl
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   let count = 0;
   try {
-    for (const colorScheme of ['light', 'dark'] as const) {
-      const page = await browser.newPage({ colorScheme, viewport: { width: 680, height: 900 } });
-      for (const f of files) {
-        await page.setContent(f.message.html, { waitUntil: 'load' });
-        await page.screenshot({ path: join(outDir, `${f.name}.${colorScheme}.png`), fullPage: true });
-        count++;
+    for (const colorScheme of SCHEMES) {
+      for (const width of WIDTHS) {
+        const page = await browser.newPage({ colorScheme, viewport: { width, height: 900 } });
+        for (const f of files) {
+          await page.setContent(f.message.html, { waitUntil: 'load' });
+          await page.screenshot({ path: join(outDir, shotName(f, width, colorScheme)), fullPage: true });
+          count++;
+        }
+        await page.close();
       }
-      await page.close();
     }
+    // One contact sheet per purpose: every locale at phone width, light beside dark, in one PNG.
+    const page = await browser.newPage({ viewport: { width: 1800, height: 900 } });
+    for (const purpose of new Set(files.map((f) => f.purpose))) {
+      const sheet = join(outDir, `sheet.${purpose}.html`);
+      writeFileSync(
+        sheet,
+        contactSheet(
+          purpose,
+          files.filter((f) => f.purpose === purpose),
+        ),
+      );
+      await page.goto(pathToFileURL(sheet).href, { waitUntil: 'load' });
+      await page.screenshot({ path: join(outDir, `sheet.${purpose}.png`), fullPage: true });
+      count++;
+    }
+    await page.close();
   } finally {
     await browser.close();
   }
   return count;
+}
+
+const shotName = (f: PreviewFile, width: number, scheme: string) => `${f.name}.${width}.${scheme}.png`;
+
+function contactSheet(purpose: string, files: readonly PreviewFile[]): string {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const tiles = files
+    .map(
+      (f) =>
+        `<figure><figcaption>${esc(f.locale)} · ${esc(f.message.subject)}</figcaption><div><img src="${shotName(f, 375, 'light')}"><img src="${shotName(f, 375, 'dark')}"></div></figure>`,
+    )
+    .join('');
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><style>body{margin:16px;font:13px system-ui,sans-serif;background:#e4e4e7}h1{font-size:18px}main{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}figure{margin:0;background:#fff;padding:6px;border-radius:6px}figcaption{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;margin-bottom:4px}figure div{display:flex;gap:4px;align-items:flex-start}img{width:50%;border:1px solid #ccc}</style><h1>${esc(purpose)}: ${files.length} locales, 375 px, light and dark</h1><main>${tiles}</main></html>\n`;
 }
 
 /** Flags for a headless Chromium that makes no network calls of its own. */
@@ -239,12 +291,17 @@ function indexPage(files: readonly PreviewFile[], withShots: boolean): string {
   const rows = files
     .map((f) => {
       const shots = withShots
-        ? `<td><img src="${f.name}.light.png" width="300"></td><td><img src="${f.name}.dark.png" width="300"></td>`
+        ? WIDTHS.flatMap((w) =>
+            SCHEMES.map((c) => `<td><img src="${shotName(f, w, c)}" width="${w === 375 ? 188 : 300}"></td>`),
+          ).join('')
         : '';
       return `<tr><td><b>${esc(f.purpose)}</b> · ${f.locale}<br>${esc(f.message.subject)}<br><a href="${f.name}.html">HTML</a> (${Buffer.byteLength(f.message.html)} B) · <a href="${f.name}.txt">text</a></td>${shots}</tr>`;
     })
     .join('\n');
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>mailbox-challenge preview</title><style>body{font:14px system-ui,sans-serif;margin:24px}td{vertical-align:top;padding:8px;border-bottom:1px solid #ddd}img{border:1px solid #ccc}</style><h1>mailbox-challenge preview</h1><table>${rows}</table></html>\n`;
+  const sheets = withShots
+    ? `<p>Contact sheets: ${[...new Set(files.map((f) => f.purpose))].map((p) => `<a href="sheet.${esc(p)}.png">${esc(p)}</a>`).join(' · ')}</p>`
+    : '';
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>mailbox-challenge preview</title><style>body{font:14px system-ui,sans-serif;margin:24px}td{vertical-align:top;padding:8px;border-bottom:1px solid #ddd}img{border:1px solid #ccc}</style><h1>mailbox-challenge preview</h1>${sheets}<table>${rows}</table></html>\n`;
 }
 
 const defaultIo: CliIo = {

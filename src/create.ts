@@ -163,6 +163,7 @@ export function createMailboxChallenge(
       email: p.email,
       challengeId: draft.challengeId,
       ttlSeconds: spec.ttlSeconds,
+      expiresAt: p.expiresAt,
       options: parsed.message,
     });
   return {

@@ -1,23 +1,55 @@
-export type { ChallengeStore, MailSender, OutgoingMail } from './adapters.js';
+export type {
+  ChallengeEntry,
+  ChallengeStore,
+  FlowStep,
+  MailboxRecord,
+  MailSender,
+  OutgoingMail,
+  PurposeState,
+  StepLimits,
+  StepReply,
+} from './adapters.js';
 export {
   type CreatedMailboxChallenge,
   type CreateMailboxChallengeInput,
   createMailboxChallenge,
   type MailboxChallengeConfig,
 } from './create.js';
-export type { CompiledTemplate } from './email/_template.js';
+export type { CompiledTemplate } from './email/_fill.js';
+export {
+  type DescribeErrorOptions,
+  describeError,
+  type ErrorDescription,
+} from './email/describe-error.js';
 export { type Locale, negotiateLocale, SUPPORTED_LOCALES } from './email/locale.js';
 export { type EmailChangeNoticeInput, renderEmailChangeNotice } from './email/notice.js';
-export type { MessageOptions, RenderedMessage } from './email/render.js';
+export type {
+  BrandOptions,
+  FooterLink,
+  LocaleCustomization,
+  LocaleStringOverrides,
+  LogoOptions,
+  MessageOptions,
+  NoticeOptions,
+  PerCallMessageOptions,
+  RenderedMessage,
+} from './email/render.js';
 export {
   MailboxChallengeError,
   type MailboxChallengeErrorCode,
   type MailboxChallengeErrorDetails,
 } from './errors.js';
+export { applyStep, decodeRecord, encodeRecord } from './flow/_state.js';
 export {
+  type ChallengeRef,
+  type ChallengeState,
+  type ChallengeView,
   createMailboxFlow,
+  type EmailChangeNoticeRequest,
+  type FlowVerifyInput,
   type IssuedChallenge,
   type MailboxFlow,
+  type MailboxFlowEvent,
   type MailboxFlowOptions,
   type ResendInput,
   type StartInput,
@@ -29,5 +61,11 @@ export type { MailboxChallenge } from './lib/_challenge.js';
 export type { CodeAlphabet } from './lib/_code.js';
 export type { JsonObject, JsonValue } from './lib/_json.js';
 export { type ConsoleSenderOptions, consoleSender } from './senders/console.js';
-export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
+export {
+  type CompareAndSetAdapter,
+  CompareAndSetContentionError,
+  type CompareAndSetStoreOptions,
+  compareAndSetStore,
+} from './stores/compare-and-set.js';
+export { MemoryStoreFullError, type MemoryStoreOptions, memoryStore } from './stores/memory.js';
 export { type Result, type VerifyInput, verifyMailboxChallenge } from './verify.js';

@@ -1,71 +1,75 @@
 import { z } from 'zod';
 import { parseEmail } from '../lib/_address.js';
 import { emailField, parseInput } from '../lib/_schema.js';
-import { fill, messageValues, preparedNotice } from './_render.js';
-import { negotiateLocale } from './locale.js';
-import {
-  acceptLanguageField,
-  appNameField,
-  brandField,
-  localeField,
-  type MessageOptions,
-  type RenderedMessage,
-  supportTextField,
-} from './render.js';
+import { fill, messageValues, preparedNotice } from './_prepare.js';
+import { type MessageOptions, messageOptionsSchema, type RenderedMessage, resolveMessage } from './render.js';
 
-/** Input of {@link renderEmailChangeNotice}. */
-export interface EmailChangeNoticeInput {
-  /** Your product's name. 1-64 characters, no line breaks. */
-  appName: string;
+/** Input of {@link renderEmailChangeNotice}: the two addresses and the same options as a code email. */
+export interface EmailChangeNoticeInput extends Omit<MessageOptions, 'link' | 'codeInSubject' | 'template'> {
   /** The current (old) address: the notice is sent here. */
   email: string;
-  /** The address the account is being changed to. */
+  /** The address the account is being changed to: shown highlighted. */
   newEmail: string;
-  locale?: string;
-  acceptLanguage?: string;
-  brand?: MessageOptions['brand'];
-  supportText?: string;
 }
 
-const noticeInputSchema = z
-  .object({
-    appName: appNameField,
-    email: emailField,
-    newEmail: emailField,
-    locale: localeField,
-    acceptLanguage: acceptLanguageField,
-    brand: brandField.optional(),
-    supportText: supportTextField.optional(),
-  })
-  .strict();
+const noticeInputSchema = z.object({ email: emailField, newEmail: emailField }).passthrough();
 
 /**
- * Renders the notice for the *old* address when an account's address is being changed: "someone asked to
- * change your address from A to B; if it was not you, do not confirm and secure your account". Send it when
- * the email-change challenge to the new address is created, so a hijacker cannot move the account silently.
+ * Renders a notice to an old address from options already validated by `messageOptionsSchema` (the flow's
+ * `notifyEmailChange` uses this). `link`, `codeInSubject` and `template` concern code emails and are ignored.
+ */
+export function renderNotice(args: {
+  email: string;
+  newEmail: string;
+  options: MessageOptions;
+}): RenderedMessage {
+  const { locale, catalog, host } = resolveMessage(args.options);
+  const strings = catalog.strings(locale);
+  const filled = fill(
+    preparedNotice(strings),
+    messageValues(locale, strings.dir, host, {
+      email: parseEmail(args.email)?.address ?? args.email,
+      newEmail: parseEmail(args.newEmail)?.address ?? args.newEmail,
+      recipientName: args.options.recipientName,
+    }),
+    false,
+  );
+  return {
+    subject: filled.subject,
+    html: filled.html,
+    text: filled.text,
+    locale,
+    ...(args.options.recipientName !== undefined && { recipientName: args.options.recipientName }),
+  };
+}
+
+/**
+ * Renders the notice for the *old* address when an account's address is being changed: who asked, the new
+ * address highlighted, that the change needs the code sent there, and what to do if it was not them (change
+ * the password when `notice.hasPassword`, otherwise check the account), with an optional "this wasn't me"
+ * button (`notice.notMeUrl`) and support link (`notice.supportUrl`). Send it when the email-change challenge
+ * to the new address is created, so a hijacker cannot move the account silently.
  *
- * @param input - App name, old and new address, and the same locale and brand options as a code email.
+ * @param input - Old and new address, and the same options as a code email (app name, locale, brand, texts).
  * @returns Subject, HTML, plain text and the locale chosen.
  * @throws MailboxChallengeError `INVALID_INPUT` with `fields` for a bad address, app name or option.
  * @example
  * ```ts
+ * import { renderEmailChangeNotice } from 'mailbox-challenge';
+ *
  * const notice = renderEmailChangeNotice({
- *   appName: 'Acme', email: user.email, newEmail: req.body.newEmail,
- *   acceptLanguage: req.headers['accept-language'],
+ *   appName: 'Acme', email: 'ada@example.com', newEmail: 'ada@new.example',
+ *   acceptLanguage: 'fr-FR,fr;q=0.9',
+ *   notice: { hasPassword: true, notMeUrl: 'https://acme.example/account/not-me' },
  * });
- * await mailer.send({ to: user.email, subject: notice.subject, html: notice.html, text: notice.text });
+ * console.log(notice.subject, notice.locale);
  * ```
  */
 export function renderEmailChangeNotice(input: EmailChangeNoticeInput): RenderedMessage {
-  const options = parseInput(noticeInputSchema, input);
-  const locale = negotiateLocale(options.locale, options.acceptLanguage);
-  return fill(
-    locale,
-    preparedNotice(locale),
-    messageValues(locale, options, {
-      email: parseEmail(options.email)!.address,
-      newEmail: parseEmail(options.newEmail)!.address,
-    }),
-    false,
-  );
+  const { email, newEmail, ...rest } = parseInput(
+    noticeInputSchema,
+    input,
+  ) as unknown as EmailChangeNoticeInput;
+  const options = parseInput(messageOptionsSchema, rest);
+  return renderNotice({ email, newEmail, options });
 }

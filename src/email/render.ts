@@ -1,26 +1,92 @@
-// The email that carries a code: options, their validation, and the per-call render.
+// The email that carries a code: every option a host configures, their validation, and the per-call render.
 import { z } from 'zod';
-import { fill, messageValues, minutesText, preparedCode, ttlMinutes } from './_render.js';
-import { codeKindOf } from './_strings.js';
-import { type CompiledTemplate, isCompiledTemplate } from './_template.js';
-import { type Locale, negotiateLocale } from './locale.js';
+import {
+  builtInStrings,
+  type Catalog,
+  catalogFor,
+  type FooterLink,
+  type LocaleCustomization,
+  type LocaleStringOverrides,
+  negotiate,
+} from './_catalog.js';
+import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
+import { type CompiledTemplate, isCompiledTemplate } from './_fill.js';
+import {
+  CARD_DARK,
+  CARD_LIGHT,
+  contrast,
+  DEFAULT_BRAND_COLOR,
+  durationText,
+  fill,
+  type HostValues,
+  messageValues,
+  preparedCode,
+  textColorOn,
+} from './_prepare.js';
+import { checkLocaleStrings, TAG } from './_strings.js';
 
-/** How the email carrying the code looks and reads. The `message` input of `createMailboxChallenge`. */
+export type { FooterLink, LocaleCustomization, LocaleStringOverrides };
+
+/** Your logo: shown at exactly `width` × `height` CSS pixels at the top of every email. */
+export interface LogoOptions {
+  /** An `https:` URL of the image (PNG or JPEG: SVG does not show in Gmail or Outlook). */
+  url: string;
+  /** An `https:` URL of a variant for dark backgrounds, shown by clients that support dark mode. */
+  darkUrl?: string;
+  /** Display width in CSS pixels, 1-600. Serve the image at twice this size for sharp screens. */
+  width: number;
+  /** Display height in CSS pixels, 1-200. */
+  height: number;
+}
+
+/** Your brand in the built-in layouts. */
+export interface BrandOptions {
+  /** Without a logo, `appName` is shown as text. */
+  logo?: LogoOptions;
+  /**
+   * The button colour, `#rgb` or `#rrggbb`. Default `#2563eb`. Button text is white or near-black, whichever
+   * reads better; the colour is refused (INVALID_INPUT naming the pair) unless that text has 4.5:1 contrast
+   * on it and it has 3:1 against the white card.
+   */
+  primaryColor?: string;
+  /**
+   * The button colour in dark mode, held to the same rules against the dark card `#1c1c21`. Default:
+   * `primaryColor` when it passes there, else the least lightened tint of it that does.
+   */
+  primaryColorDark?: string;
+}
+
+/** The notice sent to the old address on an email change. */
+export interface NoticeOptions {
+  /** Your app has passwords: "if this was not you" then says to change it. Default false. */
+  hasPassword?: boolean;
+  /** An `https:` page where the person reports "this wasn't me" (e.g. one that freezes the change). */
+  notMeUrl?: string;
+  /** An `https:` or `mailto:` URL for the "Contact support" link. */
+  supportUrl?: string;
+}
+
+/**
+ * How the emails look and read: every option a host configures. The `message` input of
+ * `createMailboxChallenge` and of `createMailboxFlow` (which passes it through).
+ */
 export interface MessageOptions {
   /** Your product's name, shown in the subject, heading and text. 1-64 characters, no line breaks. */
   appName: string;
-  /** An explicit BCP 47 tag (`fr`, `pt-BR`); wins over `acceptLanguage` when it is supported. */
+  /** An explicit BCP 47 tag (`fr`, `pt-BR`); wins over `acceptLanguage` when it matches a loaded locale. */
   locale?: string;
   /** The request's `Accept-Language` header; used when `locale` is absent or unsupported. */
   acceptLanguage?: string;
-  brand?: {
-    /** An `https:` URL of your logo, shown 40 px high at the top. Without one, `appName` is shown as text. */
-    logoUrl?: string;
-    /** The button colour, `#rgb` or `#rrggbb`. Default `#2563eb`. Button text is black or white for contrast. */
-    primaryColor?: string;
-  };
-  /** One plain-text line for the footer, e.g. "Questions? Write to help@acme.example". Up to 500 characters. */
+  brand?: BrandOptions;
+  /** One plain-text line for the footer in any locale, e.g. "Questions? Write to help@acme.example". Up to 500 characters. */
   supportText?: string;
+  /** Links for the footer in any locale (at most 5): `{ text, href }` with an `https:` or `mailto:` href. */
+  footerLinks?: readonly FooterLink[];
+  /**
+   * Your words, per locale tag: overrides of any built-in string, the support line and footer links in that
+   * language, or a whole new locale (which Accept-Language then picks). Checked once at start-up.
+   */
+  locales?: Readonly<Record<string, LocaleCustomization>>;
   /**
    * A one-click link for the same device. `urlTemplate` is an absolute `http(s)` URL from your configuration
    * (never build it from a request's Host header) containing `{challengeId}` and/or `{code}`, and optionally
@@ -34,16 +100,43 @@ export interface MessageOptions {
   codeInSubject?: boolean;
   /** Your own layout from `compileTemplate()` (`mailbox-challenge/templates`) instead of the built-in one. */
   template?: CompiledTemplate;
+  /** The notice to the old address on an email change. */
+  notice?: NoticeOptions;
+  /** The person's name, when you know it: returned as `recipientName` for your own templates. */
+  recipientName?: string;
 }
 
-/** A rendered email, ready for any mail provider. */
+/** What may change per call (per tenant, per person) over a flow's {@link MessageOptions}. */
+export type PerCallMessageOptions = Partial<
+  Pick<
+    MessageOptions,
+    | 'appName'
+    | 'brand'
+    | 'supportText'
+    | 'footerLinks'
+    | 'link'
+    | 'notice'
+    | 'recipientName'
+    | 'codeInSubject'
+  >
+>;
+
+/** A rendered email, ready for any mail provider, with the raw values for hosts' own templates. */
 export interface RenderedMessage {
   /** One line, never containing CR or LF. */
   subject: string;
   html: string;
   text: string;
-  /** The locale it is written in: one of `SUPPORTED_LOCALES`. */
-  locale: Locale;
+  /** The locale it is written in (a built-in one, or one of `message.locales`). */
+  locale: string;
+  /** The code, for a code email. */
+  code?: string;
+  /** When the code stops working, epoch milliseconds (a code email, when known). */
+  expiresAt?: number;
+  /** The one-click link, when `link` is configured. */
+  link?: string;
+  /** `recipientName`, when given. */
+  recipientName?: string;
 }
 
 // RFC 3986 characters: anything else (spaces, quotes, angle brackets, backslashes) is refused, not encoded,
@@ -69,31 +162,93 @@ function parseUrl(value: string, protocols: readonly string[]): URL | null {
   if (!URL_CHARS.test(value)) return null;
   try {
     const url = new URL(value);
-    const ok = protocols.includes(url.protocol) && url.hostname !== '' && !url.username && !url.password;
-    return ok ? url : null;
+    if (!protocols.includes(url.protocol) || url.username || url.password) return null;
+    return url.protocol === 'mailto:'
+      ? /^[^@]+@[^@]+$/.test(url.pathname)
+        ? url
+        : null
+      : url.hostname
+        ? url
+        : null;
   } catch {
     return null;
   }
 }
 
-export const logoUrlField = z
-  .string()
-  .max(2048)
-  .refine(
-    memo((v) => parseUrl(v, ['https:']) !== null),
-    'logoUrl must be an https: URL without credentials',
-  );
+const urlField = (protocols: readonly string[], what: string) =>
+  z
+    .string()
+    .max(2048)
+    .refine(
+      memo((v) => parseUrl(v, protocols) !== null),
+      `${what} must be an absolute ${protocols.join(' or ')} URL without credentials`,
+    );
+const httpsUrl = urlField(['https:'], 'the URL');
+const pageUrl = urlField(['https:', 'http:'], 'the URL');
+const supportUrl = urlField(['https:', 'mailto:'], 'the URL');
+
+// Goes into CSS unescaped (escaping cannot protect CSS), hence this exact shape and nothing else.
+const colorField = z.string().regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'a colour is #rgb or #rrggbb');
+
+const ratio = (n: number) => `${(Math.floor(n * 100) / 100).toFixed(2)}:1`;
+
+/** The contrast problems of a brand: each names the colour pair that fails. */
+export function brandContrastProblems(brand: {
+  primaryColor?: string;
+  primaryColorDark?: string;
+}): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const light = (brand.primaryColor ?? DEFAULT_BRAND_COLOR).toLowerCase();
+  const modes = [{ mode: 'light', color: light, card: CARD_LIGHT, path: 'primaryColor' }];
+  // Without a dark colour of its own, dark mode gets a tint of the light one that passes (darkVariant).
+  if (brand.primaryColorDark) {
+    modes.push({
+      mode: 'dark',
+      color: brand.primaryColorDark.toLowerCase(),
+      card: CARD_DARK,
+      path: 'primaryColorDark',
+    });
+  }
+  for (const { mode, color, card, path } of modes) {
+    const text = textColorOn(color);
+    const onButton = contrast(color, text);
+    if (onButton < 4.5) {
+      problems.push({
+        path,
+        message: `button text ${text} on ${color} is ${ratio(onButton)} in ${mode} mode; text needs 4.5:1`,
+      });
+    }
+    const onCard = contrast(color, card);
+    if (onCard < 3) {
+      problems.push({
+        path,
+        message: `the button ${color} on the ${mode} card ${card} is ${ratio(onCard)}; a button needs 3:1`,
+      });
+    }
+  }
+  return problems;
+}
+
+const logoField = z
+  .object({
+    url: httpsUrl,
+    darkUrl: httpsUrl.optional(),
+    width: z.number().int().min(1).max(600),
+    height: z.number().int().min(1).max(200),
+  })
+  .strict();
 
 export const brandField = z
   .object({
-    logoUrl: logoUrlField.optional(),
-    // Goes into CSS unescaped (escaping cannot protect CSS), hence this exact shape and nothing else.
-    primaryColor: z
-      .string()
-      .regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'primaryColor must be #rgb or #rrggbb')
-      .optional(),
+    logo: logoField.optional(),
+    primaryColor: colorField.optional(),
+    primaryColorDark: colorField.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((brand, ctx) => {
+    for (const p of brandContrastProblems(brand))
+      ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
+  });
 
 /** The problem with a link template, or null when it is fine. */
 function urlTemplateProblem(template: string): string | null {
@@ -126,22 +281,116 @@ const oneLine = (max: number, what: string) =>
     .refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`);
 export const appNameField = oneLine(64, 'appName');
 export const supportTextField = oneLine(500, 'supportText');
+const footerLinksField = z
+  .array(z.object({ text: oneLine(100, 'a footer link text'), href: supportUrl }).strict())
+  .max(5);
+export const noticeField = z
+  .object({
+    hasPassword: z.boolean().optional(),
+    notMeUrl: pageUrl.optional(),
+    supportUrl: supportUrl.optional(),
+  })
+  .strict();
+
+const customizationField = z
+  .object({
+    extends: z.string().max(35).optional(),
+    dir: z.enum(['ltr', 'rtl']).optional(),
+    strings: z.record(z.string(), z.unknown()).optional(),
+    supportText: supportTextField.optional(),
+    footerLinks: footerLinksField.optional(),
+  })
+  .strict();
+
+// A host's locales are checked in full once per object (they are configuration, passed again on every call).
+const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
+
+function localesProblems(locales: Record<string, z.output<typeof customizationField>>) {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const tags = Object.keys(locales);
+  if (tags.length > 100) problems.push({ path: [], message: 'at most 100 locales' });
+  for (const tag of tags.slice(0, 100)) {
+    const custom = locales[tag]!;
+    if (!TAG.test(tag) || tag.length > 35) {
+      problems.push({ path: [tag], message: `"${tag}" is not a language tag such as de, pt-BR or de-CH` });
+      continue;
+    }
+    const builtIn = builtInStrings(tag);
+    if (custom.extends !== undefined && (builtIn || !builtInStrings(custom.extends))) {
+      problems.push({
+        path: [tag, 'extends'],
+        message: builtIn
+          ? `${tag} is built in: its strings are overridden directly, extends is for new locales`
+          : `"${custom.extends}" is not a loaded built-in locale (import 'mailbox-challenge/locales' first)`,
+      });
+      continue;
+    }
+    const strings = custom.strings ?? {};
+    const complete = !builtIn && custom.extends === undefined;
+    const candidate = complete ? { name: tag, aliases: [], dir: custom.dir ?? 'ltr', ...strings } : strings;
+    const found = checkLocaleStrings(tag, candidate, ENGLISH, { mode: complete ? 'exact' : 'partial' });
+    for (const message of found.slice(0, 10)) {
+      problems.push({ path: [tag, 'strings'], message: message.replace(`${tag}: `, '') });
+    }
+  }
+  return problems;
+}
+
+const localesField = z.record(z.string(), customizationField).superRefine((locales, ctx) => {
+  let problems = checkedLocales.get(locales);
+  if (!problems) {
+    problems = localesProblems(locales);
+    checkedLocales.set(locales, problems);
+  }
+  for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+});
+
+const recipientNameField = oneLine(128, 'recipientName');
+const linkField = z.object({ urlTemplate: urlTemplateField }).strict();
+
+const perCallShape = {
+  appName: appNameField.optional(),
+  brand: brandField.optional(),
+  supportText: supportTextField.optional(),
+  footerLinks: footerLinksField.optional(),
+  link: linkField.optional(),
+  notice: noticeField.optional(),
+  recipientName: recipientNameField.optional(),
+  codeInSubject: z.boolean().optional(),
+};
 
 /** Validates {@link MessageOptions}; unknown keys are rejected. */
 export const messageOptionsSchema: z.ZodType<MessageOptions> = z
   .object({
+    ...perCallShape,
     appName: appNameField,
     locale: localeField,
     acceptLanguage: acceptLanguageField,
-    brand: brandField.optional(),
-    supportText: supportTextField.optional(),
-    link: z.object({ urlTemplate: urlTemplateField }).strict().optional(),
-    codeInSubject: z.boolean().optional(),
+    locales: localesField.optional(),
     template: z
       .custom<CompiledTemplate>(isCompiledTemplate, 'template must come from compileTemplate()')
       .optional(),
   })
-  .strict();
+  .strict() as z.ZodType<MessageOptions>;
+
+/** Validates {@link PerCallMessageOptions} (e.g. `flow.start({ message })`); unknown keys are rejected. */
+export const perCallMessageOptionsSchema: z.ZodType<PerCallMessageOptions> = z
+  .object(perCallShape)
+  .strict() as z.ZodType<PerCallMessageOptions>;
+
+/**
+ * A flow's options with one call's over them: `brand`, `link` and `footerLinks` are replaced as a whole,
+ * `notice` field by field. Both must be validated already; the result needs no further check.
+ */
+export function mergeMessageOptions(base: MessageOptions, perCall?: PerCallMessageOptions): MessageOptions {
+  if (!perCall) return base;
+  const merged: MessageOptions = { ...base };
+  for (const [key, value] of Object.entries(perCall)) {
+    if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (perCall.notice && base.notice) merged.notice = { ...base.notice, ...perCall.notice };
+  return merged;
+}
 
 type LinkValues = { challengeId: string; code: string; email: string };
 const linkParts = new Map<string, string[]>();
@@ -165,17 +414,52 @@ export function fillLinkTemplate(template: string, values: LinkValues): string {
   return url;
 }
 
+const KINDS: ReadonlySet<string> = new Set(PURPOSE_KINDS);
+/** The wording a purpose reads in: its own section of the strings files, or `default`. */
+export const purposeKindOf = (purpose: string): PurposeKind =>
+  KINDS.has(purpose) ? (purpose as PurposeKind) : 'default';
+
+/** The locale, its strings and the host's values in it, for options already validated. */
+export function resolveMessage(options: MessageOptions): {
+  catalog: Catalog;
+  locale: string;
+  host: HostValues;
+} {
+  const catalog = catalogFor(options.locales);
+  const locale = negotiate(catalog, options.locale, options.acceptLanguage);
+  const own = catalog.custom(locale);
+  return {
+    catalog,
+    locale,
+    host: {
+      appName: options.appName,
+      logo: options.brand?.logo,
+      brandColor: options.brand?.primaryColor,
+      brandColorDark: options.brand?.primaryColorDark,
+      supportText: own?.supportText ?? options.supportText,
+      footerLinks: own?.footerLinks ?? options.footerLinks,
+      notMeUrl: options.notice?.notMeUrl,
+      supportUrl: options.notice?.supportUrl,
+      hasPassword: options.notice?.hasPassword,
+    },
+  };
+}
+
 /**
  * Renders the email that carries a code, from options already validated by {@link messageOptionsSchema}.
  * Pure and fast: layouts were compiled at build time; this fills cached, half-filled layouts.
  *
- * @param args.purpose - `signup`, `login` and `email-change` have their own wording; others read neutrally.
- * @param args.ttlSeconds - The lifetime, stated in whole minutes (rounded down, at least 1).
- * @returns Subject, HTML, plain text and the locale chosen.
+ * @param args.purpose - Purposes with a section in the strings files (`signup`, `login`, `email-change`)
+ *   have their own wording; others read neutrally.
+ * @param args.ttlSeconds - The lifetime, stated in natural units and never more than is left.
+ * @param args.expiresAt - Epoch milliseconds, returned as is for your own templates.
+ * @returns Subject, HTML, plain text, the locale chosen and the raw values.
  * @example
  * ```ts
+ * import 'mailbox-challenge/locales';
+ *
  * const message = renderChallengeMessage({
- *   purpose: 'login', code: '482913', email: 'ada@example.com', challengeId, ttlSeconds: 600,
+ *   purpose: 'login', code: '482913', email: 'ada@example.com', challengeId: 'c1', ttlSeconds: 600,
  *   options: { appName: 'Acme', acceptLanguage: 'de-CH,de;q=0.9' },
  * });
  * message.subject; // 'Ihr Anmeldecode für Acme' (German, from the header)
@@ -187,20 +471,32 @@ export function renderChallengeMessage(args: {
   email: string;
   challengeId: string;
   ttlSeconds: number;
+  expiresAt?: number;
   options: MessageOptions;
 }): RenderedMessage {
   const { options } = args;
-  const locale = negotiateLocale(options.locale, options.acceptLanguage);
-  const prepared = preparedCode(locale, codeKindOf(args.purpose), options.template);
-  return fill(
-    locale,
-    prepared,
-    messageValues(locale, options, {
+  const { catalog, locale, host } = resolveMessage(options);
+  const strings = catalog.strings(locale);
+  const link = options.link ? fillLinkTemplate(options.link.urlTemplate, args) : undefined;
+  const filled = fill(
+    preparedCode(strings, purposeKindOf(args.purpose), options.template),
+    messageValues(locale, strings.dir, host, {
       code: args.code,
       email: args.email,
-      minutes: minutesText(locale, ttlMinutes(args.ttlSeconds)),
-      linkUrl: options.link ? fillLinkTemplate(options.link.urlTemplate, args) : undefined,
+      duration: durationText(locale, strings.units, args.ttlSeconds),
+      linkUrl: link,
+      recipientName: options.recipientName,
     }),
     options.codeInSubject === true,
   );
+  return {
+    subject: filled.subject,
+    html: filled.html,
+    text: filled.text,
+    locale,
+    code: args.code,
+    ...(args.expiresAt !== undefined && { expiresAt: args.expiresAt }),
+    ...(link !== undefined && { link }),
+    ...(options.recipientName !== undefined && { recipientName: options.recipientName }),
+  };
 }

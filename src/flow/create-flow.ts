@@ -1,22 +1,26 @@
 import { z } from 'zod';
-import type { ChallengeStore, MailSender } from '../adapters.js';
+import type { ChallengeStore, MailSender, OutgoingMail } from '../adapters.js';
+import { negotiateLocale } from '../email/locale.js';
+import { renderEmailChangeNotice } from '../email/notice.js';
 import { type MessageOptions, messageOptionsSchema, renderChallengeMessage } from '../email/render.js';
-import { MailboxChallengeError } from '../errors.js';
+import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
+import { toBase64url, utf8 } from '../lib/_bytes.js';
 import {
   type ChallengeSpec,
   codeMatches,
   draftChallenge,
   drawSize,
-  inspect,
+  inspect as inspectRequest,
   type MailboxChallenge,
   publicChallenge,
   sealDraft,
   type VerifyInput,
 } from '../lib/_challenge.js';
+import type { CodeAlphabet } from '../lib/_code.js';
 import { headersField } from '../lib/_headers.js';
 import { type JsonObject, serializeMetadata } from '../lib/_json.js';
-import { type MailboxKeys, resolveKeys } from '../lib/_keys.js';
+import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
 import {
   emailField,
@@ -26,41 +30,61 @@ import {
   readClock,
   userIdField,
 } from '../lib/_schema.js';
-import { type ChallengePayload, openChallenge } from '../lib/_token.js';
+import { type ChallengePayload, openChallenge, codeTag as sealedCodeTag } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Result } from '../verify.js';
-import {
-  GENERATION_WINDOW_SECONDS,
-  guardStore,
-  type Reservation,
-  reserveInWindow,
-  StoreFailure,
-  storeKey,
-  storeUnavailable,
-  ttlUntil,
-  windowAt,
-  withTimeout,
-} from './_counters.js';
+import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './_state.js';
 import { type MailboxPolicy, resolvePolicy } from './policy.js';
 
 /** Options of {@link createMailboxFlow}. */
 export interface MailboxFlowOptions {
-  /** `keys[0]` seals new challenges and keys the store; every key verifies. */
+  /** `keys[0]` seals new challenges; every key verifies (rotation). */
   keys: MailboxKeys;
   /** Delivers the emails. See `consoleSender()` for development and `createTestOutbox()` for tests. */
   sender: MailSender;
   /** Shown in every email and subject (no line breaks). */
   appName: string;
-  /** Counter store; default an in-process `memoryStore({ now })`. Share one (e.g. Redis) across processes. */
+  /** Where the per-mailbox records live; default an in-process `memoryStore()`. Share one (Redis, Postgres) across processes. */
   store?: ChallengeStore;
+  /**
+   * Base64url of at least 32 random bytes that names store records (a keyed hash of the mailbox). Default:
+   * derived from the last of `keys`, the oldest by convention, so adding a key never moves the state; set
+   * it (e.g. `generateKey().secret`) and removing that old key will not move the state either.
+   */
+  storeSecret?: string;
   /** Email options other than the name and language: brand, support text, link, code in subject, template. */
   message?: Omit<MessageOptions, 'appName' | 'locale' | 'acceptLanguage'>;
   /** Overrides of the default policy; see {@link MailboxPolicy}. */
   policy?: Partial<MailboxPolicy>;
   /** Extra headers on every email (no CR or LF). */
   headers?: Record<string, string>;
-  /** Clock in epoch milliseconds; default `Date.now`. Give the same clock to the store. */
+  /** Clock in epoch milliseconds; default `Date.now`. */
   now?: () => number;
+  /**
+   * Called for each event operators count (never with a code, secret or address). Synchronous; what it
+   * throws is ignored, so a broken logger cannot break sign-in.
+   */
+  onEvent?: (event: MailboxFlowEvent) => void;
+}
+
+/** What happened, for metrics and logs. Carries no code, secret or address. */
+export interface MailboxFlowEvent {
+  type:
+    | 'sent'
+    | 'send_failed'
+    | 'verified'
+    | 'wrong_code'
+    | 'locked'
+    | 'rate_limited'
+    | 'store_unavailable'
+    | 'notice_sent';
+  /** The step that raised it. */
+  step: 'start' | 'resend' | 'verify' | 'inspect' | 'cancel' | 'notifyEmailChange';
+  purpose?: string;
+  challengeId?: string;
+  locale?: string;
+  /** Epoch milliseconds of the flow's clock. */
+  at: number;
 }
 
 /** Input of `flow.start`. */
@@ -75,7 +99,7 @@ export interface StartInput {
   acceptLanguage?: string;
 }
 
-/** Input of `flow.resend`. */
+/** Input of `flow.resend`. Without `locale` or `acceptLanguage`, the first email's locale is kept. */
 export interface ResendInput {
   challengeId: string;
   secret: string;
@@ -83,23 +107,66 @@ export interface ResendInput {
   acceptLanguage?: string;
 }
 
-/** What the host keeps after a start or resend: the same three fields whether or not it knows the address. */
-export interface IssuedChallenge {
+/** Input of `flow.verify`: `purpose` is required, so a code sent for one purpose never passes another's check. */
+export interface FlowVerifyInput extends VerifyInput {
+  purpose: string;
+}
+
+/** A challenge as the host's UI needs to draw it: the secret names it, the flow fills in the rest. */
+export interface ChallengeRef {
   challengeId: string;
-  /** Keep server-side or in an HTTP-only cookie; never show it. */
   secret: string;
-  /** Epoch milliseconds. */
+}
+
+/** What a UI needs to draw the code step: the same fields whether or not the host knows the address. */
+export interface ChallengeView {
+  /** Epoch milliseconds when the newest code stops working. */
   expiresAt: number;
+  /** Epoch milliseconds when a resend would be accepted, or null when it never will be. */
+  resendAvailableAt: number | null;
+  /** Wrong codes this challenge still accepts (also bounded by the mailbox's failure budget). */
+  attemptsRemaining: number;
+  codeLength: number;
+  codeAlphabet: CodeAlphabet;
+}
+
+/** What `start` and `resend` return: keep `secret` server-side or in an HTTP-only cookie; never show it. */
+export interface IssuedChallenge extends ChallengeView {
+  challengeId: string;
+  secret: string;
+}
+
+/** What `flow.inspect` returns: the state of a challenge, for the right page after a reload. */
+export interface ChallengeState extends ChallengeView {
+  purpose: string;
+  email: string;
+  status: ChallengeStatus | 'expired';
+}
+
+/** Input of `flow.notifyEmailChange`. */
+export interface EmailChangeNoticeRequest {
+  /** The current address: the notice goes here. */
+  oldEmail: string;
+  /** The address the account is moving to (its code is sent with `flow.start`). */
+  newEmail: string;
+  locale?: string;
+  acceptLanguage?: string;
 }
 
 /** The object {@link createMailboxFlow} returns. No method throws for anything a client can send. */
 export interface MailboxFlow {
   /** Creates a challenge and emails its code. */
   start(input: StartInput): Promise<Result<IssuedChallenge>>;
-  /** Emails a new code for an existing challenge; the old code stops working (CHALLENGE_SUPERSEDED). */
+  /** Emails a new code for the same challenge (same challengeId, new secret); older codes answer CHALLENGE_SUPERSEDED. */
   resend(input: ResendInput): Promise<Result<IssuedChallenge>>;
-  /** Checks a code once: attempt limits, address budget, latest code only, single use. */
-  verify(input: VerifyInput): Promise<Result<{ challenge: MailboxChallenge }>>;
+  /** Checks a code once: attempt limits, mailbox budget, newest code only, single use. */
+  verify(input: FlowVerifyInput): Promise<Result<{ challenge: MailboxChallenge }>>;
+  /** The state of a challenge, without spending anything. */
+  inspect(input: ChallengeRef): Promise<Result<ChallengeState>>;
+  /** Ends a challenge: it never verifies or resends again. */
+  cancel(input: ChallengeRef): Promise<Result<Record<never, never>>>;
+  /** Sends the notice to the old address on an email change, under the same send limits as codes. */
+  notifyEmailChange(input: EmailChangeNoticeRequest): Promise<Result<Record<never, never>>>;
   /** The resolved policy in force. */
   readonly policy: Readonly<MailboxPolicy>;
 }
@@ -117,50 +184,98 @@ const startSchema = z
     ...localeFields,
   })
   .strict();
-const resendLocaleSchema = z.object(localeFields);
-const optionsSchema = z.object({ headers: headersField.optional() });
+const localeSchema = z.object(localeFields);
+const noticeSchema = z.object({ oldEmail: emailField, newEmail: emailField, ...localeFields }).strict();
+const optionsSchema = z.object({
+  headers: headersField.optional(),
+  storeSecret: z.string().optional(),
+  onEvent: z.function().optional(),
+});
 
 const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
-const err = (
-  code: MailboxChallengeError['code'],
-  message?: string,
-  details?: { retryAfterSeconds?: number },
-) => fail(new MailboxChallengeError(code, message, details));
+const err = (code: MailboxChallengeErrorCode, details?: { retryAfterSeconds?: number }) =>
+  fail(new MailboxChallengeError(code, undefined, details));
 
-/** Runs `fn`, turning a thrown MailboxChallengeError into `{ ok: false }` and a store failure into STORE_UNAVAILABLE. */
-async function settle<T>(fn: () => Promise<Result<T>>): Promise<Result<T>> {
+/** A store that broke its contract (threw, hung, answered nonsense): the flow answers STORE_UNAVAILABLE. */
+class StoreFailure extends Error {}
+
+/** Resolves like `promise`, or rejects with `onTimeout()` after `ms`; the timer never outlives it. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
   try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof MailboxChallengeError) return fail(e);
-    if (e instanceof StoreFailure) return fail(storeUnavailable(e));
-    // Anything else is a bug or hostile input (a throwing getter): never let it escape as an exception.
-    return fail(new MailboxChallengeError('INVALID_INPUT', 'Invalid input', { cause: e }));
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
+const STEP_ERRORS = new Set<string>([
+  'INVALID_CHALLENGE',
+  'CHALLENGE_SUPERSEDED',
+  'CHALLENGE_EXPIRED',
+  'ATTEMPTS_EXCEEDED',
+  'RATE_LIMITED',
+  'INVALID_CODE',
+]);
+const STATUSES = new Set<string>(['pending', 'used', 'locked', 'superseded', 'cancelled']);
+const isTime = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/** A reply of the right shape, or a StoreFailure: a store answering garbage must fail closed. */
+function checkReply(reply: unknown): StepReply {
+  const r = reply as Partial<Extract<StepReply, { ok: true }>> & { error?: unknown; retryAfterMs?: unknown };
+  const valid =
+    typeof r === 'object' &&
+    r !== null &&
+    (r.ok === true
+      ? STATUSES.has(r.status as string) &&
+        isTime(r.gen) &&
+        isTime(r.attemptsRemaining) &&
+        (r.resendAvailableAt === null || isTime(r.resendAvailableAt)) &&
+        typeof r.locale === 'string'
+      : r.ok === false &&
+        STEP_ERRORS.has(r.error as string) &&
+        (r.retryAfterMs === undefined || isTime(r.retryAfterMs)));
+  if (!valid) throw new StoreFailure('the store answered a step with something that is not a reply');
+  return r as StepReply;
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** A step's refusal as the flow's error. */
+function refusal(reply: Extract<StepReply, { ok: false }>): { ok: false; error: MailboxChallengeError } {
+  const details: { retryAfterSeconds?: number; attemptsRemaining?: number } = {};
+  if (reply.retryAfterMs !== undefined) details.retryAfterSeconds = seconds(reply.retryAfterMs);
+  if (reply.attemptsRemaining !== undefined) details.attemptsRemaining = reply.attemptsRemaining;
+  return fail(new MailboxChallengeError(reply.error, undefined, details));
+}
+
 /**
- * Creates the whole email-proof flow: `start` (rate-limited, sends the email), `resend` and `verify`
- * (attempt limits, per-address failure budget, only the latest code, single use), over a pluggable store.
+ * Creates the whole email-proof flow over a pluggable store: `start` (rate-limited, sends the email),
+ * `resend`, `verify` (attempt limits, per-mailbox failure budget, newest code only, single use), `inspect`,
+ * `cancel` and `notifyEmailChange`.
  *
- * Race rules: every attempt is counted in the store before the code is compared, so parallel guesses never
- * evaluate more than the limits allow; success is claimed with an atomic set-if-absent, so parallel right
- * codes succeed exactly once. A failing or slow store answers STORE_UNAVAILABLE, never `ok: true`.
+ * State: one record per mailbox, changed by one atomic store step per request (one Redis round trip, one
+ * Postgres transaction), plus one more only to give a reservation back when an email could not be sent.
+ * Attempts are counted in the same step that decides, so parallel guesses never evaluate more than the
+ * limits; parallel right codes succeed exactly once. A failing, slow or lost store fails closed.
  *
- * @param options - Keys, sender, app name, and optional store, policy, message options and clock.
- * @returns `{ start, resend, verify, policy }`.
+ * @param options - Keys, sender, app name, and optional store, store secret, policy, message options, clock and event hook.
+ * @returns `{ start, resend, verify, inspect, cancel, notifyEmailChange, policy }`.
  * @throws MailboxChallengeError `INVALID_INPUT` for bad options (a configuration error at start-up).
  * @example
  * ```ts
- * const flow = createMailboxFlow({
- *   keys: parseKeys(process.env.MAILBOX_KEYS!),
- *   sender: nodemailerSender(transport),
- *   appName: 'Acme',
- * });
- * const started = await flow.start({ email: req.body.email, purpose: 'login', acceptLanguage: req.headers['accept-language'] });
- * if (started.ok) res.cookie('mc', started.secret, { httpOnly: true, secure: true, sameSite: 'lax' });
- * // later
- * const checked = await flow.verify({ challengeId, secret: req.cookies.mc, code: req.body.code, purpose: 'login' });
+ * import { consoleSender, createMailboxFlow, generateKey } from 'mailbox-challenge';
+ *
+ * const flow = createMailboxFlow({ keys: [generateKey()], sender: consoleSender(), appName: 'Acme' });
+ * const started = await flow.start({ email: 'ada@example.com', purpose: 'login', acceptLanguage: 'de' });
+ * if (started.ok) {
+ *   // keep started.secret in an HTTP-only cookie; later, with the code the person typed:
+ *   const checked = await flow.verify({ ...started, code: '123456', purpose: 'login' });
+ *   if (checked.ok) console.log('signed in as', checked.challenge.email);
+ * }
  * ```
  */
 export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
@@ -173,122 +288,201 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     { ...options.message, appName: options.appName },
     'message',
   );
-  const { headers } = parseInput(optionsSchema, { headers: options.headers }, 'options');
+  const { headers, storeSecret } = parseInput(
+    optionsSchema,
+    { headers: options.headers, storeSecret: options.storeSecret, onEvent: options.onEvent },
+    'options',
+  );
   if (typeof options.sender?.send !== 'function') {
     throw new MailboxChallengeError('INVALID_INPUT', 'sender must have a send(mail) method', {
       fields: ['sender'],
     });
   }
-  const rawStore = options.store ?? memoryStore(clock ? { now: clock } : {});
-  for (const m of ['increment', 'get', 'setIfAbsent'] as const) {
-    if (typeof rawStore[m] !== 'function') {
-      throw new MailboxChallengeError('INVALID_INPUT', `store must implement ${m}()`, { fields: ['store'] });
-    }
+  const store = options.store ?? memoryStore();
+  if (typeof store?.step !== 'function') {
+    throw new MailboxChallengeError('INVALID_INPUT', 'store must implement step(key, step)', {
+      fields: ['store'],
+    });
   }
-  const store = guardStore(rawStore, policy.storeTimeoutMs);
   const sender = options.sender;
-  const k = keys.primary; // store keys follow the sealing key: rotating it starts fresh counters once
+  const onEvent = options.onEvent;
+  const k = keys.primary;
+  // Records are named by a key that no rotation of the sealing keys moves (see `storeSecret`).
+  const namer: ResolvedKey =
+    storeSecret === undefined
+      ? [...keys.byId.values()].at(-1)!
+      : resolveKeys([{ id: 'store', secret: storeSecret }]).primary;
 
-  const genKey = (address: string, purpose: string, index: number) =>
-    storeKey(k, 'gen', address, purpose, index);
-  const failWindow = (address: string, t: number) => {
-    const w = windowAt(t, policy.addressFailures.windowSeconds);
-    return {
-      ...w,
-      fail: storeKey(k, 'fail', address, w.index),
-      refund: storeKey(k, 'refund', address, w.index),
-    };
+  const limits: StepLimits = {
+    sendLimits: policy.sendLimits.map((l) => ({ max: l.max, windowMs: l.windowSeconds * 1000 })),
+    failureLimit: {
+      max: policy.addressFailures.max,
+      windowMs: policy.addressFailures.windowSeconds * 1000,
+    },
+    maxAttempts: policy.maxAttempts,
+    resendWindowMs: policy.resendWindowSeconds * 1000,
+    resendCooldownMs: policy.resendCooldownSeconds * 1000,
   };
 
-  /** Wrong codes counted against the address in the current window (reservations minus successes). */
-  async function addressFailures(w: ReturnType<typeof failWindow>, reserve: boolean): Promise<number> {
-    const reserved = reserve
-      ? await store.increment(w.fail, policy.addressFailures.windowSeconds)
-      : await store.get(w.fail);
-    return (reserved ?? 0) - ((await store.get(w.refund)) ?? 0);
-  }
+  /** `mc:m:<base64url(HMAC(store key, mailbox))[0..16 bytes]>`: nobody without the key can find a mailbox's record. */
+  const recordKey = (mailbox: string) =>
+    `mc:m:${toBase64url(mac(namer.storeMac, utf8(`mailbox\0${mailbox}`)).subarray(0, 16))}`;
+  /** A keyed tag of a code for "use the newest email": the store never holds a code. */
+  const staleTag = (key: string, purpose: string, code: string) =>
+    toBase64url(mac(namer.storeMac, utf8(`code\0${key}\0${purpose}\0${code}`)).subarray(0, 9));
 
-  /**
-   * "Only the latest code works": each start or resend increments a generation counter per address and
-   * purpose in day buckets, and the secret carries the value it got. A challenge is superseded when its
-   * bucket's counter moved on, or when a later bucket has one (a challenge lives at most one bucket).
-   */
-  async function isSuperseded(p: ChallengePayload, t: number): Promise<boolean> {
-    const address = p.email.toLowerCase();
-    const bucket = windowAt(p.createdAt, GENERATION_WINDOW_SECONDS).index;
-    const current = await store.get(genKey(address, p.purpose, bucket));
-    // null means the store lost the counter (restart, eviction): every counter is gone then, so nothing is
-    // gained by refusing, and the challenge is still bound by its expiry and attempt limit.
-    if (current !== null && current !== p.generation) return true;
-    const today = windowAt(t, GENERATION_WINDOW_SECONDS).index;
-    return today > bucket && (await store.get(genKey(address, p.purpose, today))) !== null;
-  }
-
-  async function issue(spec: ChallengeSpec, locale: { locale?: string; acceptLanguage?: string }, t: number) {
-    const address = parseEmail(spec.email)!;
-    const failures = failWindow(address.normalized, t);
-    if ((await addressFailures(failures, false)) >= policy.addressFailures.max) {
-      return err('ATTEMPTS_EXCEEDED', 'Too many incorrect codes for this address', {
-        retryAfterSeconds: failures.secondsLeft,
-      });
+  function emit(event: Omit<MailboxFlowEvent, 'at'>, at: number): void {
+    if (!onEvent) return;
+    try {
+      onEvent({ ...event, at });
+    } catch {
+      // An operator's hook must never change what the person gets.
     }
-    // Every limit holds a reservation; a refusal by any of them releases them all, since nothing is sent.
-    const reservations: Reservation[] = [];
-    for (const [i, limit] of policy.sendLimits.entries()) {
-      const slotKey = (slot: number, counter: 'reserved' | 'released') =>
-        storeKey(
-          k,
-          counter === 'reserved' ? 'send' : 'unsent',
-          i,
-          limit.windowSeconds,
-          address.mailbox,
-          slot,
-        );
-      const reservation = await reserveInWindow(store, slotKey, limit, t);
-      reservations.push(reservation);
-      if (reservation.wait > 0) {
-        await Promise.all(reservations.map((r) => r.release()));
-        return err('RATE_LIMITED', undefined, { retryAfterSeconds: reservation.wait });
+  }
+
+  async function step(key: string, s: FlowStep): Promise<StepReply> {
+    try {
+      const ms = policy.storeTimeoutMs;
+      const reply = await withTimeout(
+        Promise.resolve().then(() => store.step(key, s)),
+        ms,
+        () => new StoreFailure(`store step did not settle within ${ms} ms`),
+      );
+      return checkReply(reply);
+    } catch (cause) {
+      throw cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
+    }
+  }
+
+  /** Runs a step body: store failures become STORE_UNAVAILABLE; anything else thrown is hostile input. */
+  async function settle<T>(name: MailboxFlowEvent['step'], fn: () => Promise<Result<T>>): Promise<Result<T>> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof MailboxChallengeError) return fail(e);
+      if (e instanceof StoreFailure) {
+        emit({ type: 'store_unavailable', step: name }, now());
+        return fail(new MailboxChallengeError('STORE_UNAVAILABLE', undefined, { cause: e }));
       }
+      // A bug or hostile input (a throwing getter): never let it escape as an exception.
+      return fail(new MailboxChallengeError('INVALID_INPUT', 'Invalid input', { cause: e }));
     }
-    const draft = draftChallenge(spec, k, t, randomBytes(drawSize(spec)));
+  }
+
+  /** Sends with the flow's timeout; on failure gives the reservation back (best effort) and says so. */
+  async function deliver(
+    mail: OutgoingMail,
+    key: string,
+    reserved: { now: number; undo: Undo | null },
+    stepName: MailboxFlowEvent['step'],
+  ): Promise<MailboxChallengeError | null> {
+    try {
+      const ms = policy.sendTimeoutMs;
+      await withTimeout(
+        Promise.resolve().then(() => sender.send(mail)),
+        ms,
+        () => new Error(`sender.send did not settle within ${ms} ms`),
+      );
+      return null;
+    } catch (cause) {
+      emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
+      await step(key, {
+        kind: 'release',
+        now: reserved.now,
+        limits,
+        sentAt: reserved.now,
+        undo: reserved.undo,
+      }).catch(
+        () => undefined, // the reservation then costs one send slot until its window passes
+      );
+      return new MailboxChallengeError('SEND_FAILED', undefined, { cause });
+    }
+  }
+
+  const view = (reply: Extract<StepReply, { ok: true }>, expiresAt: number): ChallengeView => ({
+    expiresAt,
+    resendAvailableAt: reply.resendAvailableAt,
+    attemptsRemaining: reply.attemptsRemaining,
+    codeLength: policy.codeLength,
+    codeAlphabet: policy.codeAlphabet,
+  });
+
+  function refused(
+    reply: Extract<StepReply, { ok: false }>,
+    stepName: MailboxFlowEvent['step'],
+    t: number,
+    purpose?: string,
+  ) {
+    if (reply.error === 'RATE_LIMITED') emit({ type: 'rate_limited', step: stepName, purpose }, t);
+    return refusal(reply);
+  }
+
+  /** Draws a code for `spec`, sealed later once the store has given it a generation. */
+  function draft(spec: ChallengeSpec, t: number, challengeId?: string) {
+    const d = draftChallenge(spec, k, t, randomBytes(drawSize(spec)));
+    if (challengeId !== undefined) {
+      // A resend keeps the challenge: same id, so the code tag must be bound to it.
+      d.challengeId = challengeId;
+      d.payload.codeTag = sealedCodeTag(k, challengeId, d.code);
+    }
+    return d;
+  }
+
+  async function issue(
+    stepName: 'start' | 'resend',
+    spec: ChallengeSpec,
+    d: ReturnType<typeof draft>,
+    key: string,
+    stepInput: FlowStep,
+    localeInput: { locale?: string; acceptLanguage?: string },
+    t: number,
+  ): Promise<Result<IssuedChallenge>> {
+    const reply = await step(key, stepInput);
+    if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
+    d.payload.generation = reply.gen;
     const rendered = renderChallengeMessage({
       purpose: spec.purpose,
-      code: draft.code,
+      code: d.code,
       email: spec.email,
-      challengeId: draft.challengeId,
+      challengeId: d.challengeId,
       ttlSeconds: spec.ttlSeconds,
-      options: { ...message, ...locale },
+      options: {
+        ...message,
+        ...(localeInput.locale || localeInput.acceptLanguage ? localeInput : { locale: reply.locale }),
+      },
     });
-    try {
-      const sending = Promise.resolve().then(() =>
-        sender.send({
-          to: spec.email,
-          subject: rendered.subject,
-          html: rendered.html,
-          text: rendered.text,
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': draft.challengeId, ...headers },
-          challengeId: draft.challengeId,
-          purpose: spec.purpose,
-          locale: rendered.locale,
-        }),
-      );
-      const ms = policy.sendTimeoutMs;
-      await withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
-    } catch (cause) {
-      // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
-      return fail(new MailboxChallengeError('SEND_FAILED', undefined, { cause }));
-    }
-    const bucket = windowAt(t, GENERATION_WINDOW_SECONDS).index;
-    draft.payload.generation = await store.increment(
-      genKey(address.normalized, spec.purpose, bucket),
-      2 * GENERATION_WINDOW_SECONDS + 60,
+    const mail: OutgoingMail = {
+      to: spec.email,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': d.challengeId, ...headers },
+      kind: 'challenge',
+      challengeId: d.challengeId,
+      purpose: spec.purpose,
+      locale: rendered.locale,
+      code: d.code,
+      expiresAt: d.payload.expiresAt,
+      ...linkOf(rendered),
+    };
+    // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
+    const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
+    if (failed) return fail(failed);
+    emit(
+      {
+        type: 'sent',
+        step: stepName,
+        purpose: spec.purpose,
+        challengeId: d.challengeId,
+        locale: rendered.locale,
+      },
+      t,
     );
     return {
       ok: true as const,
-      challengeId: draft.challengeId,
-      secret: sealDraft(k, draft),
-      expiresAt: draft.payload.expiresAt,
+      challengeId: d.challengeId,
+      secret: sealDraft(k, d),
+      ...view(reply, d.payload.expiresAt),
     };
   }
 
@@ -299,77 +493,229 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     codeAlphabet: policy.codeAlphabet,
   });
 
+  /** Opens a flow-issued secret, or null (every failure is one INVALID_CHALLENGE: no oracle). */
+  function openRef(input: unknown) {
+    const { challengeId, secret } = ((typeof input === 'object' && input) || {}) as Partial<ChallengeRef>;
+    const opened = openChallenge(keys, challengeId, secret);
+    return opened ? refOf(challengeId as string, opened.payload) : null;
+  }
+
+  function refOf(challengeId: string, payload: ChallengePayload) {
+    // Generation 0 is a challenge from the pure layer: the flow never issued it and holds no state for it.
+    if (payload.generation < 1) return null;
+    const address = parseEmail(payload.email);
+    return address ? { challengeId, payload, key: recordKey(address.mailbox) } : null;
+  }
+
   return {
     policy,
 
     start: (input) =>
-      settle(async () => {
+      settle('start', async () => {
         const t = now();
         const { email, purpose, userId, metadata, locale, acceptLanguage } = parseInput(startSchema, input);
+        const address = parseEmail(email)!;
         const spec = specOf({
-          email: parseEmail(email)!.address,
+          email: address.address,
           purpose,
           userId: userId ?? null,
           metadata: metadata ? (JSON.parse(serializeMetadata(metadata)!) as JsonObject) : null,
         });
-        return issue(spec, { locale, acceptLanguage }, t);
+        const d = draft(spec, t);
+        const key = recordKey(address.mailbox);
+        return issue(
+          'start',
+          spec,
+          d,
+          key,
+          {
+            kind: 'start',
+            now: t,
+            limits,
+            purpose,
+            challengeId: d.challengeId,
+            codeTag: staleTag(key, purpose, d.code),
+            expiresAt: d.payload.expiresAt,
+            locale: negotiateLocale(locale, acceptLanguage),
+          },
+          { locale, acceptLanguage },
+          t,
+        );
       }),
 
     resend: (input) =>
-      settle(async () => {
+      settle('resend', async () => {
         const t = now();
-        const { challengeId, secret } = (typeof input === 'object' && input) || ({} as Partial<ResendInput>);
-        const opened = openChallenge(keys, challengeId, secret);
-        if (!opened || opened.payload.generation < 1) return err('INVALID_CHALLENGE');
-        const p = opened.payload;
-        // A code can be resent for a day after it was first sent, expired or not.
-        if (t >= p.createdAt + GENERATION_WINDOW_SECONDS * 1000) return err('CHALLENGE_EXPIRED');
-        const locale = parseInput(resendLocaleSchema, {
+        const ref = openRef(input);
+        if (!ref) return err('INVALID_CHALLENGE');
+        const p = ref.payload;
+        // Checked again by the store against the first send; this only saves a round trip.
+        if (t >= p.createdAt + limits.resendWindowMs) return err('CHALLENGE_EXPIRED');
+        const { locale, acceptLanguage } = parseInput(localeSchema, {
           locale: input.locale,
           acceptLanguage: input.acceptLanguage,
         });
-        if ((await store.get(storeKey(k, 'used', challengeId as string))) !== null)
-          return err('INVALID_CHALLENGE');
-        if (await isSuperseded(p, t)) return err('CHALLENGE_SUPERSEDED');
         const spec = specOf({ email: p.email, purpose: p.purpose, userId: p.userId, metadata: p.metadata });
-        return issue(spec, locale, t);
+        const d = draft(spec, t, ref.challengeId);
+        d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
+        return issue(
+          'resend',
+          spec,
+          d,
+          ref.key,
+          {
+            kind: 'resend',
+            now: t,
+            limits,
+            purpose: p.purpose,
+            challengeId: ref.challengeId,
+            gen: p.generation,
+            codeTag: staleTag(ref.key, p.purpose, d.code),
+            expiresAt: d.payload.expiresAt,
+            locale: locale || acceptLanguage ? negotiateLocale(locale, acceptLanguage) : null,
+          },
+          { locale, acceptLanguage },
+          t,
+        );
       }),
 
     verify: (input) =>
-      settle(async () => {
+      settle('verify', async () => {
         const t = now();
-        const checked = inspect(input, keys, t);
-        if (!checked.ok) return checked;
-        const p = checked.opened.payload;
-        if (p.generation < 1) return err('INVALID_CHALLENGE'); // sealed by the pure layer, not by a flow
-        const usedKey = storeKey(k, 'used', checked.challengeId);
-        const guardTtl = ttlUntil(t, p.expiresAt);
-        if ((await store.get(usedKey)) !== null)
-          return err('INVALID_CHALLENGE', 'This challenge was already used');
-        if (await isSuperseded(p, t)) return err('CHALLENGE_SUPERSEDED');
-        // Reserve the attempt before comparing: N parallel guesses can never evaluate more than maxAttempts.
-        const attempts = await store.increment(storeKey(k, 'attempts', checked.challengeId), guardTtl);
-        if (attempts > policy.maxAttempts) return err('ATTEMPTS_EXCEEDED');
-        const w = failWindow(p.email.toLowerCase(), t);
-        const failures = await addressFailures(w, true);
-        if (failures > policy.addressFailures.max) {
-          return err('ATTEMPTS_EXCEEDED', 'Too many incorrect codes for this address', {
-            retryAfterSeconds: w.secondsLeft,
-          });
-        }
-        if (!codeMatches(checked)) {
-          const attemptsRemaining = Math.min(
-            policy.maxAttempts - attempts,
-            policy.addressFailures.max - failures,
+        if (typeof (input as Partial<FlowVerifyInput> | null)?.purpose !== 'string') {
+          return fail(
+            new MailboxChallengeError('INVALID_INPUT', 'purpose is required', { fields: ['purpose'] }),
           );
-          return fail(new MailboxChallengeError('INVALID_CODE', undefined, { attemptsRemaining }));
         }
-        // A right code is no guess: it gives its address reservation back, even if a parallel request with
-        // the same code claims the challenge first (a double-submitted form). Losing a refund costs one slot.
-        await store.increment(w.refund, policy.addressFailures.windowSeconds).catch(() => undefined);
-        if (!(await store.setIfAbsent(usedKey, guardTtl)))
-          return err('INVALID_CHALLENGE', 'This challenge was already used');
-        return { ok: true as const, challenge: publicChallenge(checked.challengeId, p) };
+        const checked = inspectRequest(input, keys, t);
+        if (!checked.ok) return checked;
+        const ref = refOf(checked.challengeId, checked.opened.payload);
+        if (!ref) return err('INVALID_CHALLENGE');
+        const p = ref.payload;
+        const matched = codeMatches(checked);
+        const reply = await step(ref.key, {
+          kind: 'verify',
+          now: t,
+          limits,
+          purpose: p.purpose,
+          challengeId: ref.challengeId,
+          gen: p.generation,
+          matched,
+          codeTag: matched ? '' : staleTag(ref.key, p.purpose, checked.code),
+        });
+        const event = { step: 'verify' as const, purpose: p.purpose, challengeId: ref.challengeId };
+        if (reply.ok) {
+          emit({ ...event, type: 'verified' }, t);
+          return { ok: true as const, challenge: publicChallenge(ref.challengeId, p) };
+        }
+        if (reply.error === 'INVALID_CODE') {
+          emit({ ...event, type: reply.attemptsRemaining === 0 ? 'locked' : 'wrong_code' }, t);
+        }
+        return refusal(reply);
+      }),
+
+    inspect: (input) =>
+      settle('inspect', async () => {
+        const t = now();
+        const ref = openRef(input);
+        if (!ref) return err('INVALID_CHALLENGE');
+        const p = ref.payload;
+        const reply = await step(ref.key, {
+          kind: 'inspect',
+          now: t,
+          limits,
+          purpose: p.purpose,
+          challengeId: ref.challengeId,
+          gen: p.generation,
+        });
+        if (!reply.ok) return refusal(reply);
+        const expired = reply.status === 'pending' && t >= p.expiresAt;
+        return {
+          ok: true as const,
+          purpose: p.purpose,
+          email: p.email,
+          status: expired ? ('expired' as const) : reply.status,
+          ...view(reply, p.expiresAt),
+          attemptsRemaining: reply.status === 'pending' && !expired ? reply.attemptsRemaining : 0,
+        };
+      }),
+
+    cancel: (input) =>
+      settle('cancel', async () => {
+        const t = now();
+        const ref = openRef(input);
+        if (!ref) return err('INVALID_CHALLENGE');
+        const reply = await step(ref.key, {
+          kind: 'cancel',
+          now: t,
+          limits,
+          purpose: ref.payload.purpose,
+          challengeId: ref.challengeId,
+          gen: ref.payload.generation,
+        });
+        return reply.ok ? { ok: true as const } : refusal(reply);
+      }),
+
+    notifyEmailChange: (input) =>
+      settle('notifyEmailChange', async () => {
+        const t = now();
+        const { oldEmail, newEmail, locale, acceptLanguage } = parseInput(noticeSchema, input);
+        const from = parseEmail(oldEmail)!;
+        const to = parseEmail(newEmail)!;
+        if (from.mailbox === to.mailbox) {
+          return fail(
+            new MailboxChallengeError('INVALID_INPUT', 'the new address is the old one', {
+              fields: ['newEmail'],
+            }),
+          );
+        }
+        const key = recordKey(from.mailbox);
+        const reply = await step(key, { kind: 'notice', now: t, limits });
+        if (!reply.ok) return refused(reply, 'notifyEmailChange', t);
+        const rendered = renderEmailChangeNotice({
+          appName: message.appName,
+          email: from.address,
+          newEmail: to.address,
+          locale,
+          acceptLanguage,
+          brand: message.brand,
+          supportText: message.supportText,
+        });
+        const noticeId = toBase64url(randomBytes(16));
+        const failed = await deliver(
+          {
+            to: from.address,
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': noticeId, ...headers },
+            kind: 'email-change-notice',
+            challengeId: noticeId,
+            purpose: 'email-change',
+            locale: rendered.locale,
+            newEmail: to.address,
+          },
+          key,
+          { now: t, undo: null },
+          'notifyEmailChange',
+        );
+        if (failed) return fail(failed);
+        emit(
+          {
+            type: 'notice_sent',
+            step: 'notifyEmailChange',
+            purpose: 'email-change',
+            locale: rendered.locale,
+          },
+          t,
+        );
+        return { ok: true as const };
       }),
   };
+}
+
+/** The one-click link of a rendered message, when the renderer reports one. */
+function linkOf(rendered: object): { link?: string } {
+  const link = (rendered as { link?: unknown }).link;
+  return typeof link === 'string' ? { link } : {};
 }

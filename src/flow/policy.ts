@@ -4,8 +4,8 @@ import type { CodeAlphabet } from '../lib/_code.js';
 import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';
 
 /**
- * At most `max` events per `windowSeconds`. Send limits slide (any `windowSeconds` span); the address failure
- * budget uses fixed windows aligned to the Unix epoch, so its `retryAfterSeconds` is the window's end.
+ * At most `max` events in any `windowSeconds` span (a sliding window, exact to the millisecond: an event
+ * stops counting exactly `windowSeconds` after it happened).
  */
 export interface WindowLimit {
   max: number;
@@ -23,17 +23,29 @@ export interface MailboxPolicy {
   /** Wrong codes one challenge accepts before ATTEMPTS_EXCEEDED. Default 5. */
   maxAttempts: number;
   /**
-   * Wrong codes one address accepts across all its challenges per window, then ATTEMPTS_EXCEEDED with
-   * `retryAfterSeconds`. A new challenge never resets it. Default 20 per 86,400 s.
+   * Wrong codes one mailbox accepts across all its challenges and purposes in any sliding window, then
+   * ATTEMPTS_EXCEEDED with `retryAfterSeconds`, for codes and new emails alike. A new challenge never resets
+   * it. Default 20 per 86,400 s.
    */
   addressFailures: WindowLimit;
   /**
-   * Emails one mailbox (address without +tag) may receive in any sliding window, each limit on its own;
-   * exceeding any is RATE_LIMITED with `retryAfterSeconds` and sends nothing. Default 3 per 60 s and 10 per
-   * 3,600 s. Counted in slots of a sixth of the window, conservatively (a refusal may last up to one slot longer).
+   * Emails one mailbox may receive in any sliding window, each limit on its own; exceeding any is
+   * RATE_LIMITED with `retryAfterSeconds` (until every limit allows it) and sends nothing. Default 3 per
+   * 60 s and 10 per 3,600 s. Codes and email-change notices count alike.
    */
   sendLimits: readonly WindowLimit[];
-  /** Milliseconds a store call may take before the flow gives up with STORE_UNAVAILABLE. Default 2,000. */
+  /**
+   * How long after a challenge's first email `resend` may send a new code for it. Default 3,600 s, at
+   * most 86,400. A resend keeps the challengeId and its first-send time, so a chain of resends cannot
+   * outlive this window (its last code lives `ttlSeconds` more).
+   */
+  resendWindowSeconds: number;
+  /**
+   * Seconds a challenge waits between two of its emails, so the resend button shows a cooldown and one
+   * page cannot spend the mailbox's send limits at once. Default 30; 0 turns it off.
+   */
+  resendCooldownSeconds: number;
+  /** Milliseconds a store step may take before the flow gives up with STORE_UNAVAILABLE. Default 2,000. */
   storeTimeoutMs: number;
   /**
    * Milliseconds `sender.send` may take before `start`/`resend` give up with SEND_FAILED (the secret is then
@@ -52,6 +64,8 @@ export const DEFAULT_POLICY = {
     { max: 3, windowSeconds: 60 },
     { max: 10, windowSeconds: 3_600 },
   ],
+  resendWindowSeconds: 3_600,
+  resendCooldownSeconds: 30,
   storeTimeoutMs: 2_000,
   sendTimeoutMs: 15_000,
 } as const satisfies MailboxPolicy;
@@ -67,6 +81,8 @@ const policySchema = z
     maxAttempts: positiveInt.max(100),
     addressFailures: windowLimit,
     sendLimits: z.array(windowLimit).max(8),
+    resendWindowSeconds: positiveInt.max(86_400),
+    resendCooldownSeconds: z.number().int().min(0).max(3_600),
     storeTimeoutMs: positiveInt.max(60_000),
     sendTimeoutMs: positiveInt.max(300_000),
   })

@@ -1,24 +1,28 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
+import { applyStep, type MailboxRecord } from '../flow/_state.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
-  /** Clock in epoch milliseconds; pass the flow's clock so tests can move time. Default `Date.now`. */
-  now?: () => number;
   /**
-   * Most keys held at once. Default 200,000 (roughly 40 MB). Expired keys are swept first; if the store is
-   * still full, creating a key fails, and the flow answers STORE_UNAVAILABLE. Existing counters are never
-   * evicted, so a flood of new addresses can deny new challenges but never reset anyone's attempt count.
+   * Most mailbox records held at once. Default 1,000,000 (about 200 MB at one live challenge each). When
+   * full, a step that would create a record fails (the flow answers STORE_UNAVAILABLE) while every existing
+   * record keeps working: a flood of new addresses can deny new sign-ins, never reset or break anyone's.
    */
-  maxEntries?: number;
+  maxRecords?: number;
 }
 
 interface Entry {
-  value: number;
+  record: MailboxRecord;
+  /** Epoch ms of the flow's clock after which no rule reads the record. */
   expiresAt: number;
 }
 
-const SWEEP_INTERVAL_MS = 30_000;
+// Each step looks at a few records on a rolling cursor and drops the expired ones, so memory follows the
+// live set without a timer and without a sweep of the whole map on any one request.
+const SWEEP_PER_STEP = 4;
+// When full, look this much further for expired records before refusing a new one.
+const SWEEP_WHEN_FULL = 1_000;
 
 /** Thrown by the memory store when it is full; the flow reports it as STORE_UNAVAILABLE. */
 export class MemoryStoreFullError extends Error {
@@ -26,65 +30,72 @@ export class MemoryStoreFullError extends Error {
 }
 
 /**
- * An in-process {@link ChallengeStore}: atomic because JavaScript runs one callback at a time, bounded in
- * size, with no timers (expired keys are swept lazily). Right for one process; use a shared store such as
- * Redis when several processes verify the same challenges.
+ * An in-process {@link ChallengeStore}: each step runs in one synchronous section (JavaScript runs one at a
+ * time), so it is atomic with no locks. Bounded, with no timers. Right for one process; use a shared store
+ * such as Redis or Postgres when several processes verify the same challenges.
  *
+ * @param options - `maxRecords`.
+ * @returns The store, with `size` (records held) for monitoring.
+ * @throws MailboxChallengeError `INVALID_INPUT` when `maxRecords` is not a positive integer.
  * @example
  * ```ts
- * const now = () => clock.now();
- * const flow = createMailboxFlow({ keys, sender, appName: 'Acme', store: memoryStore({ now }), now });
+ * import { createMailboxFlow, consoleSender, generateKey, memoryStore } from 'mailbox-challenge';
+ *
+ * const flow = createMailboxFlow({
+ *   keys: [generateKey()],
+ *   sender: consoleSender(),
+ *   appName: 'Acme',
+ *   store: memoryStore({ maxRecords: 100_000 }),
+ * });
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): ChallengeStore & { readonly size: number } {
-  const now = options.now ?? Date.now;
-  const maxEntries = options.maxEntries ?? 200_000;
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-    throw invalidInput(['maxEntries'], 'maxEntries must be a positive integer');
+  const maxRecords = options.maxRecords ?? 1_000_000;
+  if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) {
+    throw invalidInput(['maxRecords'], 'maxRecords must be a positive integer');
   }
-  const entries = new Map<string, Entry>();
-  let lastSweep = now();
+  const records = new Map<string, Entry>();
+  let cursor = records.keys();
 
-  function sweep(t: number): void {
-    lastSweep = t;
-    for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
-  }
-
-  function live(key: string, t: number): Entry | undefined {
-    const entry = entries.get(key);
-    if (entry && entry.expiresAt <= t) {
-      entries.delete(key);
-      return undefined;
+  /** Examines up to `count` records after the cursor, deleting expired ones. */
+  function sweep(count: number, now: number): void {
+    for (let i = 0; i < count && records.size > 0; i++) {
+      let next = cursor.next();
+      if (next.done) {
+        cursor = records.keys();
+        next = cursor.next();
+        if (next.done) return;
+      }
+      const entry = records.get(next.value);
+      if (entry && entry.expiresAt <= now) records.delete(next.value);
     }
-    return entry;
-  }
-
-  function create(key: string, ttlSeconds: number, t: number): void {
-    if (t - lastSweep >= SWEEP_INTERVAL_MS || entries.size >= maxEntries) sweep(t);
-    if (entries.size >= maxEntries)
-      throw new MemoryStoreFullError(`memory store is full (${maxEntries} keys)`);
-    entries.set(key, { value: 1, expiresAt: t + ttlSeconds * 1000 });
   }
 
   return {
     get size() {
-      return entries.size;
+      return records.size;
     },
-    async increment(key, ttlSeconds) {
-      const t = now();
-      const entry = live(key, t);
-      if (entry) return ++entry.value;
-      create(key, ttlSeconds, t);
-      return 1;
-    },
-    async get(key) {
-      return live(key, now())?.value ?? null;
-    },
-    async setIfAbsent(key, ttlSeconds) {
-      const t = now();
-      if (live(key, t)) return false;
-      create(key, ttlSeconds, t);
-      return true;
+    async step(key, step) {
+      sweep(SWEEP_PER_STEP, step.now);
+      let entry = records.get(key);
+      if (entry && entry.expiresAt <= step.now) {
+        records.delete(key);
+        entry = undefined;
+      }
+      const { record, reply, expiresAt } = applyStep(entry?.record ?? null, step);
+      if (step.kind === 'inspect') return reply;
+      if (record === null || expiresAt === null) {
+        records.delete(key);
+      } else if (entry) {
+        entry.record = record;
+        entry.expiresAt = expiresAt;
+      } else {
+        if (records.size >= maxRecords) sweep(SWEEP_WHEN_FULL, step.now);
+        if (records.size >= maxRecords)
+          throw new MemoryStoreFullError(`memory store is full (${maxRecords} records)`);
+        records.set(key, { record, expiresAt });
+      }
+      return reply;
     },
   };
 }

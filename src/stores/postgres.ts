@@ -1,21 +1,30 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
+import { applyStep, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/_state.js';
+
+/** Runs SQL: `query(text, values)` resolving to `{ rows }`. */
+export interface PostgresQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
 
 /**
- * The one method the store calls: `query(text, values)` resolving to `{ rows }`. A `pg` Pool or Client
- * (8.x) and a PGlite instance both have it. Declared here rather than imported, so this entry imports
- * neither package and its types require neither.
+ * What the store needs of a client: `query`, and a way to run a transaction on one connection: a `pg`
+ * Pool's `connect()` (8.x) or PGlite's `transaction()`. Declared here rather than imported, so this entry
+ * imports neither package and its types require neither.
  */
-export interface PostgresStoreClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+export interface PostgresStoreClient extends PostgresQueryable {
+  /** `pg` Pool: checks out one connection (released by the store). */
+  connect?(): Promise<PostgresQueryable & { release(error?: Error | boolean): void }>;
+  /** PGlite: runs `fn` in a transaction. */
+  transaction?<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T>;
 }
 
 /** Options of {@link postgresStore}. */
 export interface PostgresStoreOptions {
   /**
-   * The counters table, optionally schema-qualified: `mc_counters` or `auth.mc_counters`. Lowercase
+   * The records table, optionally schema-qualified: `mc_records` or `auth.mc_records`. Lowercase
    * letters, digits and `_`, not starting with a digit; at most 48 characters for the table (its index is
-   * named `<table>_expires_at_idx`, and Postgres cuts names at 63). Default `mailbox_challenge_counters`.
+   * named `<table>_expires_at_idx`, and Postgres cuts names at 63). Default `mailbox_challenge_records`.
    */
   table?: string;
   /**
@@ -33,8 +42,10 @@ export interface PostgresStoreOptions {
   sweepLimit?: number;
 }
 
-/** The store {@link postgresStore} returns: a {@link ChallengeStore}, plus a way to delete expired rows. */
+/** The store {@link postgresStore} returns: a {@link ChallengeStore}, plus its schema and a sweep. */
 export interface PostgresStore extends ChallengeStore {
+  /** Creates the table and its index when missing (what the first step does unless `createTable: false`). */
+  migrate(): Promise<void>;
   /**
    * Deletes every expired row, in batches of 10,000 (one short transaction each, so it never holds many
    * row locks or a long snapshot), and resolves to how many it deleted. Run it from a cron or a timer.
@@ -47,16 +58,17 @@ export class PostgresStoreReplyError extends Error {
   override readonly name = 'PostgresStoreReplyError';
 }
 
-const DEFAULT_TABLE = 'mailbox_challenge_counters';
+const DEFAULT_TABLE = 'mailbox_challenge_records';
+/** Records outlive the rules' retention by this much, for clock skew between app servers. */
+const RETENTION_SLACK_MS = 60_000;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const MAX_TABLE_LENGTH = 63 - '_expires_at_idx'.length;
 const SWEEP_BATCH = 10_000;
 
-// One clock decides every expiry: the database's. statement_timestamp() is the same instant for every use
-// in one statement (so both CASEs below agree) and, unlike now(), it is not frozen for the length of a
-// transaction, should a host hand the store a client that sits in one.
+// The flow owns the clock for every rule; the database's clock only decides when a row may be swept, and
+// the row's lifetime is given relative to it (milliseconds from now), so the two clocks need not agree.
 const NOW = 'statement_timestamp()';
-const EXPIRES = `${NOW} + $2::float8 * interval '1 millisecond'`;
+const EXPIRES = `${NOW} + $3::float8 * interval '1 millisecond'`;
 
 /** The SQL of one table, built once; `table` is validated before it is interpolated. */
 function statements(table: string) {
@@ -74,27 +86,21 @@ BEGIN
   IF to_regclass('${t}') IS NULL THEN
     CREATE TABLE IF NOT EXISTS ${t} (
       key text COLLATE "C" PRIMARY KEY,
-      value bigint NOT NULL,
+      value text NOT NULL,
       expires_at timestamptz NOT NULL
     );
     CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON ${t} (expires_at);
   END IF;
 END
 $mc$`,
-    // Fixed window: an expired row starts over (1, a new expiry) in place; a live row only counts up and
-    // keeps its expires_at, whatever ttl this call brings. ON CONFLICT makes insert-or-update one atomic step.
-    increment: `INSERT INTO ${t} AS c (key, value, expires_at) VALUES ($1, 1, ${EXPIRES})
-ON CONFLICT (key) DO UPDATE SET
-  value = CASE WHEN c.expires_at <= ${NOW} THEN 1 ELSE c.value + 1 END,
-  expires_at = CASE WHEN c.expires_at <= ${NOW} THEN excluded.expires_at ELSE c.expires_at END
-RETURNING value`,
-    get: `SELECT value FROM ${t} WHERE key = $1 AND expires_at > ${NOW}`,
-    // A row comes back only when this call inserted the key, or replaced an expired one; a live key is left
-    // untouched and nothing is returned. Parallel callers queue on the row lock, so exactly one sees a row.
-    setIfAbsent: `INSERT INTO ${t} AS c (key, value, expires_at) VALUES ($1, 1, ${EXPIRES})
-ON CONFLICT (key) DO UPDATE SET value = 1, expires_at = excluded.expires_at
-WHERE c.expires_at <= ${NOW}
-RETURNING 1 AS created`,
+    // The step's lock: taken on the key's hash, so it also serialises the first steps on a missing row
+    // (FOR UPDATE would lock nothing there). Released at COMMIT or ROLLBACK.
+    lock: `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+    // Expired rows are read too: the rules prune by their own clock, and nothing past retention survives.
+    read: `SELECT value FROM ${t} WHERE key = $1`,
+    write: `INSERT INTO ${t} (key, value, expires_at) VALUES ($1, $2, ${EXPIRES})
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+    remove: `DELETE FROM ${t} WHERE key = $1`,
     // The inner SELECT is a range scan of the expires_at index. SKIP LOCKED: a sweep never waits on a row a
     // request is using, and concurrent sweeps take disjoint batches. The outer condition is checked again on
     // the newest version of each row, so a key an increment restarted meanwhile is not deleted.
@@ -130,13 +136,6 @@ function checkCount(value: unknown, field: string, min: number): number {
   return value;
 }
 
-/** Milliseconds of a ttl, checked before anything is sent so no row is ever written with a wrong expiry. */
-function ttlMs(ttlSeconds: number): number {
-  const ms = Math.ceil(ttlSeconds * 1000);
-  if (!Number.isSafeInteger(ms) || ms < 1) throw new RangeError('ttlSeconds must be a positive number');
-  return ms;
-}
-
 const DECIMAL = /^-?(0|[1-9][0-9]*)$/;
 
 // The message names the reply's type only: a count is no secret, but nothing here ever echoes a key.
@@ -163,47 +162,38 @@ const column = (rows: unknown[], name: string): unknown => (rows[0] as Record<st
 /**
  * A {@link ChallengeStore} on PostgreSQL, shared by every process connected to the same database, for apps
  * that already run Postgres and would rather not add Redis. Takes a `pg` Pool or a PGlite instance; this
- * entry imports neither. (A single `pg` Client works too, but runs one query at a time: pg 8 queues the rest
- * with a deprecation warning and pg 9 will refuse them, so give the store a Pool.) The store never connects,
- * closes or logs.
+ * entry imports neither. The store never connects, closes or logs.
  *
- * Each operation is one statement (`INSERT ... ON CONFLICT` or a `SELECT`), so it is atomic without a
- * transaction and costs one round trip. Run it at READ COMMITTED, Postgres's default: under SERIALIZABLE,
- * parallel increments of one key abort with serialization failures (the flow then answers STORE_UNAVAILABLE).
+ * Each flow step is one short transaction on one row, the mailbox's record: an advisory lock on the
+ * key's hash (so even the first steps on a missing row queue), a read, the flow's rules applied in this
+ * process (the same code every store runs), and a write. `inspect` is one read. Any isolation level works.
  *
- * Time: every expiry is decided by the database server's clock (`statement_timestamp()`), never the app's,
- * so app servers with skewed clocks still agree on every window; the flow's `now` does not reach this store.
- * That is why `expires_at` is a `timestamptz` rather than epoch milliseconds in a `bigint`: it is compared
- * with the server's clock in SQL directly, operators can read it, and its index makes sweeping a range scan.
+ * Time: the flow's clock decides every rule; a row's `expires_at` (the database's clock plus the record's
+ * remaining lifetime) only says when it may be swept, so app and database clocks need not agree.
  *
- * The table, created on first use unless `createTable: false` (give this to your migrations otherwise):
+ * The table, created on first use unless `createTable: false` (then call {@link PostgresStore.migrate}
+ * from your migrations, or run this DDL):
  * ```sql
- * CREATE TABLE mailbox_challenge_counters (
- *   key        text COLLATE "C" PRIMARY KEY,  -- hashed, ASCII keys: byte order is enough and fastest
- *   value      bigint      NOT NULL,
+ * CREATE TABLE mailbox_challenge_records (
+ *   key        text COLLATE "C" PRIMARY KEY,  -- mc:m:<keyed hash of the mailbox>: ASCII, byte order is enough
+ *   value      text        NOT NULL,          -- the record, JSON (a few hundred bytes)
  *   expires_at timestamptz NOT NULL
  * );
- * CREATE INDEX mailbox_challenge_counters_expires_at_idx ON mailbox_challenge_counters (expires_at);
+ * CREATE INDEX mailbox_challenge_records_expires_at_idx ON mailbox_challenge_records (expires_at);
  * -- the app's role needs SELECT, INSERT, UPDATE, DELETE on it
  * ```
  *
- * Expired rows read as missing and are restarted in place when their key returns, but most keys never
- * return (they hash a challengeId or a time window), so they must be deleted. Two ways, both on by choice:
- * - every `sweepEvery` operations (default 100) the store deletes up to `sweepLimit` (default 200) expired
- *   rows in the background, without making that operation wait, and ignores a failure (the next sweep
- *   retries). An operation creates at most one row, so deleting up to two per operation outpaces growth
- *   and the table stays near its live size with no set-up at all;
- * - {@link PostgresStore.sweep} deletes them all, for a cron that keeps the table tight and moves the work
- *   off the request path (then `sweepEvery: 0`). With pg_cron, the same in SQL:
- *   `SELECT cron.schedule('0 * * * *', $$DELETE FROM mailbox_challenge_counters WHERE expires_at <= now()$$)`.
+ * Expired rows are deleted in two ways, both on by choice: every `sweepEvery` steps (default 100) the
+ * store deletes up to `sweepLimit` (default 200) expired rows in the background, ignoring a failure; and
+ * {@link PostgresStore.sweep} deletes them all, for a cron (then `sweepEvery: 0`).
  *
  * Errors of the client (a lost connection, a missing table) reject unchanged, and the flow answers
- * STORE_UNAVAILABLE. No error or message of the store contains a key.
+ * STORE_UNAVAILABLE. No error or message of the store contains a key or a record.
  *
- * @param client - A `pg` Pool or Client, or a PGlite instance: anything with `query(text, values)` → `{ rows }`.
+ * @param client - A `pg` Pool or a PGlite instance.
  * @param options - `table`, `createTable`, `sweepEvery`, `sweepLimit`.
- * @returns The store, to pass as the flow's `store`, with `sweep()`.
- * @throws MailboxChallengeError `INVALID_INPUT` when `client` has no `query` method or an option is invalid.
+ * @returns The store, to pass as the flow's `store`, with `migrate()` and `sweep()`.
+ * @throws MailboxChallengeError `INVALID_INPUT` when `client` is neither a Pool nor PGlite, or an option is invalid.
  * @example pg
  * ```ts
  * import pg from 'pg';
@@ -211,24 +201,26 @@ const column = (rows: unknown[], name: string): unknown => (rows[0] as Record<st
  *
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * const store = postgresStore(pool);
- * const flow = createMailboxFlow({ keys, sender, appName: 'Acme', store });
- * setInterval(() => store.sweep().catch(reportError), 10 * 60_000).unref(); // optional: a cron sweep
+ * setInterval(() => store.sweep().catch(console.error), 10 * 60_000).unref(); // optional: a cron sweep
  * ```
  * @example PGlite
  * ```ts
  * import { PGlite } from '@electric-sql/pglite';
  * import { postgresStore } from 'mailbox-challenge/postgres';
  *
- * const db = new PGlite('./data/mailbox');
- * const flow = createMailboxFlow({ keys, sender, appName: 'Acme', store: postgresStore(db, { table: 'mc_counters' }) });
+ * const store = postgresStore(new PGlite('./data/mailbox'), { table: 'mc_records' });
  * ```
  */
 export function postgresStore(
   client: PostgresStoreClient,
   options: PostgresStoreOptions = {},
 ): PostgresStore {
-  if (typeof client?.query !== 'function') {
-    throw invalidInput(['client'], 'client must be a pg Pool or Client, or a PGlite instance (with query())');
+  const pglite = typeof client?.transaction === 'function';
+  // A pg Pool hands out connections (connect() resolves to a client with release()); a single pg Client's
+  // connect() opens itself instead, and cannot hold parallel transactions, so it is refused.
+  const pool = !pglite && typeof client?.connect === 'function' && 'idleCount' in client;
+  if (typeof client?.query !== 'function' || !(pglite || pool)) {
+    throw invalidInput(['client'], 'client must be a pg Pool or a PGlite instance');
   }
   const sql = statements(checkTable(options.table ?? DEFAULT_TABLE));
   const createTable = options.createTable ?? true;
@@ -249,14 +241,48 @@ export function postgresStore(
     return created;
   };
 
-  async function query(op: string, text: string, values: unknown[]): Promise<unknown[]> {
-    await ready();
-    const result = await client.query(text, values);
+  async function query(
+    op: string,
+    text: string,
+    values: unknown[],
+    on: PostgresQueryable = client,
+  ): Promise<unknown[]> {
+    const result = await on.query(text, values);
     if (!Array.isArray(result?.rows)) throw replyError(op, result);
     return result.rows;
   }
 
+  /** Runs `fn` in one transaction on one connection. */
+  async function transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T> {
+    if (pglite) return client.transaction!(fn);
+    const connection = await client.connect!();
+    try {
+      await connection.query('BEGIN');
+      const result = await fn(connection);
+      await connection.query('COMMIT');
+      connection.release();
+      return result;
+    } catch (error) {
+      // A connection whose ROLLBACK fails is broken: release(true) makes the pool discard it.
+      const broken = await connection.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
+      connection.release(broken);
+      throw error;
+    }
+  }
+
+  function recordOf(rows: unknown[]): MailboxRecord | null {
+    if (rows.length > 1) throw replyError('read', rows);
+    if (rows.length === 0) return null;
+    const value = column(rows, 'value');
+    if (typeof value !== 'string') throw replyError('read', value);
+    return decodeRecord(value);
+  }
+
   async function deleteExpired(limit: number): Promise<number> {
+    await ready();
     return integer(column(await query('sweep', sql.sweep, [limit]), 'deleted'), 'sweep');
   }
 
@@ -275,24 +301,29 @@ export function postgresStore(
   }
 
   return {
-    async increment(key, ttlSeconds) {
-      const rows = await query('increment', sql.increment, [key, ttlMs(ttlSeconds)]);
-      countOperation();
-      const n = integer(column(rows, 'value'), 'increment');
-      if (rows.length !== 1 || n < 1) throw replyError('increment', n);
-      return n;
+    migrate: () => {
+      created = undefined;
+      return ready();
     },
-    async get(key) {
-      const rows = await query('get', sql.get, [key]);
+    async step(key, step) {
+      await ready();
       countOperation();
-      if (rows.length > 1) throw replyError('get', rows);
-      return rows.length === 0 ? null : integer(column(rows, 'value'), 'get');
-    },
-    async setIfAbsent(key, ttlSeconds) {
-      const rows = await query('setIfAbsent', sql.setIfAbsent, [key, ttlMs(ttlSeconds)]);
-      countOperation();
-      if (rows.length > 1) throw replyError('setIfAbsent', rows);
-      return rows.length === 1;
+      if (step.kind === 'inspect') {
+        return applyStep(recordOf(await query('read', sql.read, [key])), step).reply;
+      }
+      return transaction(async (tx) => {
+        await query('lock', sql.lock, [key], tx);
+        const { record, reply, expiresAt } = applyStep(
+          recordOf(await query('read', sql.read, [key], tx)),
+          step,
+        );
+        if (record === null || expiresAt === null) await query('remove', sql.remove, [key], tx);
+        else {
+          const ttlMs = expiresAt - step.now + RETENTION_SLACK_MS;
+          await query('write', sql.write, [key, encodeRecord(record), ttlMs], tx);
+        }
+        return reply;
+      });
     },
     async sweep() {
       let total = 0;

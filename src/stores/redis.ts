@@ -1,7 +1,8 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { ChallengeStore } from '../adapters.js';
+import type { ChallengeStore, StepReply } from '../adapters.js';
 import { invalidInput } from '../errors.js';
+import { STEP_SCRIPT } from './_redis-step.js';
 
 /**
  * The part of a node-redis client (`createClient()` / `createCluster()` from `redis` 4 to 6) the store uses.
@@ -35,25 +36,10 @@ export class RedisStoreReplyError extends Error {
   override readonly name = 'RedisStoreReplyError';
 }
 
-// Each script touches exactly the one key it declares in KEYS, as Redis Cluster requires.
-// A script is not rolled back when a command in it fails, so every argument is checked before it is sent
-// (see `ttlMs`): an INCR must never be left behind without its PEXPIRE.
-
-// Fixed window: only the INCR that creates the key sets its expiry, so later increments never extend it.
-// The PTTL check (-1: the key has no expiry) repairs a key that lost its TTL some other way (a PERSIST, an
-// older writer, a restore), so no counter can live forever and lock an address out for good.
-const INCREMENT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return n`;
-
-// Returned as a string and parsed by the caller: Lua's tonumber() would turn "1.5" into 1 without a word.
-const GET = `return redis.call('GET', KEYS[1])`;
-
-// SET NX answers OK or nil; turned into 1 or 0 so both clients see the same integer reply.
-const SET_IF_ABSENT = `if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 1 end
-return 0`;
+// The store keeps one key per mailbox (the record, JSON) and changes it with one script per step, so
+// every step is one round trip touching one key: atomic, and safe on Redis Cluster with no hash tags.
+// Records carry a TTL (the rules' retention plus RETENTION_SLACK_MS): with an eviction policy, Redis may
+// drop a whole record early, which the rules read as lost state and fail closed on.
 
 interface Script {
   source: string;
@@ -64,7 +50,9 @@ const script = (source: string): Script => ({
   source,
   sha: bytesToHex(sha1(new TextEncoder().encode(source))),
 });
-const SCRIPTS = { increment: script(INCREMENT), get: script(GET), setIfAbsent: script(SET_IF_ABSENT) };
+const SCRIPT = script(STEP_SCRIPT);
+/** Records outlive the rules' retention by this much, for clock skew between app servers. */
+const RETENTION_SLACK_MS = '60000';
 
 type Run = (script: Script, key: string, args: string[]) => Promise<unknown>;
 
@@ -107,42 +95,20 @@ function runner(client: RedisStoreClient): Run {
   };
 }
 
-/** Milliseconds for PEXPIRE / SET PX, checked before anything is sent (see the note above the scripts). */
-function ttlMs(ttlSeconds: number): string {
-  const ms = Math.ceil(ttlSeconds * 1000);
-  if (!Number.isSafeInteger(ms) || ms < 1) throw new RangeError('ttlSeconds must be a positive number');
-  return String(ms);
-}
-
-const DECIMAL = /^-?(0|[1-9][0-9]*)$/;
-const decoder = new TextDecoder();
-
-const replyError = (op: string, reply: unknown) =>
-  // The message names the reply's type only: a count is no secret, but nothing here ever echoes a key.
+const replyError = (reply: unknown) =>
+  // The message names the reply's type only: nothing here ever echoes a key or a record.
   new RedisStoreReplyError(
-    `redis store: ${op} got an unexpected reply (${reply === null ? 'null' : typeof reply})`,
+    `redis store: a step got an unexpected reply (${reply === null ? 'null' : typeof reply})`,
   );
 
-/**
- * An integer from Redis: a number (an integer reply, from either client, RESP2 or RESP3), or decimal text
- * (a GET; a string, or bytes when node-redis maps strings to Buffer; also a number mapped to a string).
- * Anything else, a fraction or a value beyond 2^53 included, is an error: the flow then fails closed.
- */
-function integerReply(reply: unknown, op: string): number {
-  let n = Number.NaN;
-  if (typeof reply === 'number') n = reply;
-  else if (typeof reply === 'string' || reply instanceof Uint8Array) {
-    const text = typeof reply === 'string' ? reply : decoder.decode(reply);
-    if (DECIMAL.test(text)) n = Number(text);
-  }
-  if (!Number.isSafeInteger(n)) throw replyError(op, reply);
-  return n;
-}
+const decoder = new TextDecoder();
 
 /**
  * A {@link ChallengeStore} on Redis, shared by every process that talks to the same server, for apps that
- * run more than one instance. Each operation is one Lua script, so it is atomic on the server and costs one
- * round trip. Works with node-redis (4 to 6) and ioredis (5 or 6), told apart by their method names; this
+ * run more than one instance. Each flow step is one Lua script (EVALSHA) on one key, the mailbox's record:
+ * atomic on the server, one round trip, and safe on Redis Cluster (pass a cluster client; no hash tags
+ * needed). Run Redis with `maxmemory-policy noeviction` (or a dedicated instance): an evicted record
+ * cannot be abused (every challenge it held stops verifying), but people must start again. Works with node-redis (4 to 6) and ioredis (5 or 6), told apart by their method names; this
  * entry imports neither. Pass a connected client; the store never connects, closes or logs.
  *
  * Errors of the client (a closed connection, a refused command) reject unchanged, and the flow answers
@@ -176,22 +142,13 @@ export function redisStore(client: RedisStoreClient, options: RedisStoreOptions 
   const run = runner(client);
 
   return {
-    async increment(key, ttlSeconds) {
-      const n = integerReply(await run(SCRIPTS.increment, prefix + key, [ttlMs(ttlSeconds)]), 'increment');
-      if (n < 1) throw replyError('increment', n);
-      return n;
-    },
-    async get(key) {
-      const reply = await run(SCRIPTS.get, prefix + key, []);
-      return reply === null || reply === undefined ? null : integerReply(reply, 'get');
-    },
-    async setIfAbsent(key, ttlSeconds) {
-      const reply = integerReply(
-        await run(SCRIPTS.setIfAbsent, prefix + key, [ttlMs(ttlSeconds)]),
-        'setIfAbsent',
-      );
-      if (reply !== 0 && reply !== 1) throw replyError('setIfAbsent', reply);
-      return reply === 1;
+    async step(key, step) {
+      const reply = await run(SCRIPT, prefix + key, [JSON.stringify(step), RETENTION_SLACK_MS]);
+      const text =
+        typeof reply === 'string' ? reply : reply instanceof Uint8Array ? decoder.decode(reply) : null;
+      if (text === null) throw replyError(reply);
+      // The flow checks the reply's shape; a text that is not JSON fails here, closed.
+      return JSON.parse(text) as StepReply;
     },
   };
 }

@@ -4,18 +4,41 @@
 // is only reachable from the `templates` entry and the build script: never from the core entry.
 
 import type { HtmlToTextOptions } from 'html-to-text';
-import { TAG } from '../email/_template.js';
+import { TAG } from '../email/_fill.js';
 
 /**
  * MJML validates colour attributes strictly, so `{{brandColor}}` cannot sit in one. These stand-ins take the
  * slots' place during compilation and are swapped back afterwards.
  */
-export const BRAND_STAND_INS = { brandColor: '#b0a0c1', brandTextColor: '#c1b0a0' } as const;
+export const BRAND_STAND_INS = {
+  brandColor: '#b0a0c1',
+  brandTextColor: '#c1b0a0',
+  brandColorDark: '#a0c1b0',
+  brandTextColorDark: '#c1a0b0',
+} as const;
 
-/** Slots that may appear in `style` attributes: both are strict hex colours, validated or computed by us. */
-const CSS_SAFE_SLOTS = new Set(['brandColor', 'brandTextColor']);
-/** Slots that may start a URL attribute: both are validated http(s) URLs. */
-const URL_SLOTS = new Set(['linkUrl', 'logoUrl']);
+/**
+ * Slots that may appear in `style` attributes: strict hex colours, `left`/`right`, `ltr`/`rtl`, pixel sizes
+ * and whole numbers, each validated or computed by the library, never free text.
+ */
+const CSS_SAFE_SLOTS = new Set([
+  'brandColor',
+  'brandTextColor',
+  'brandColorDark',
+  'brandTextColorDark',
+  'start',
+  'dir',
+  'codeSize',
+  'codeSpacing',
+  'logoWidth',
+  'logoHeight',
+]);
+/** Slots that may sit in a <style> block: the dark-mode button colours, strict hex values. */
+const STYLE_BLOCK_SLOTS = new Set(['brandColorDark', 'brandTextColorDark']);
+/** Slots that may start a URL attribute: validated http(s), https or mailto URLs from configuration. */
+const URL_SLOTS = new Set(['linkUrl', 'logoUrl', 'logoDarkUrl', 'notMeUrl', 'supportUrl']);
+// Schemes that run or embed content instead of linking to it.
+const UNSAFE_SCHEME = /^(?:javascript|data|vbscript|file):/i;
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'background', 'poster', 'srcset', 'formaction']);
 
 // Spacer the preheader is followed by, so mail clients do not pad the inbox preview with body text.
@@ -29,7 +52,7 @@ export interface CompiledLayout {
 export interface CompileMjmlOptions {
   /** Path of the source, for `<mj-include>` (only honoured when `includes` is true) and messages. */
   filePath?: string;
-  /** Resolve `<mj-include>`. Only the build script turns this on: it reads files. */
+  /** Resolve `<mj-include>` relative to `filePath` (it reads files). Without it, an include is refused. */
   includes?: boolean;
 }
 
@@ -49,6 +72,12 @@ export async function compileMjml(source: string, options: CompileMjmlOptions = 
       throw new TemplateCompileError([`the colour ${colour} is reserved: it stands in for {{${slot}}}`]);
     }
     src = src.replaceAll(`{{${slot}}}`, colour);
+  }
+  if (/<mj-include\b/i.test(src) && !(options.includes && options.filePath)) {
+    // MJML would drop it silently (a copy of a built-in layout loses its whole <mj-head>): say so instead.
+    throw new TemplateCompileError([
+      "<mj-include> needs the template's own path to resolve against: pass { filePath } (it is read relative to that file), or inline the included file",
+    ]);
   }
   const [{ default: mjml2html }, { convert }] = await Promise.all([import('mjml'), import('html-to-text')]);
   let result: Awaited<ReturnType<typeof mjml2html>>;
@@ -74,6 +103,11 @@ export async function compileMjml(source: string, options: CompileMjmlOptions = 
   for (const [slot, colour] of Object.entries(BRAND_STAND_INS)) {
     html = html.replace(new RegExp(colour, 'gi'), `{{${slot}}}`);
   }
+  // MJML writes left-to-right alignment into every block; make it follow the locale, so RTL is mirrored.
+  html = html
+    .replace(/direction:ltr/g, 'direction:{{dir}}')
+    .replace(/text-align:left/g, 'text-align:{{start}}')
+    .replace(/ align="left"/g, ' align="{{start}}"');
   html = squeezeStyles(html).replace(
     /(<div style="display:none;font-size:1px;[^"]*">)([\s\S]*?)(<\/div>)/,
     (_, open: string, preview: string, close: string) => `${open}${preview}${PREHEADER_SPACER}${close}`,
@@ -93,9 +127,17 @@ const TEXT_OPTIONS: HtmlToTextOptions = {
       builder.addInline(String(elem.attribs?.alt ?? ''));
     },
     // A button becomes its URL on a line of its own: the sentence before it already says what it does.
+    labelledUrl(elem, _walk, builder) {
+      builder.addInline(`${textOf(elem).trim()}: ${String(elem.attribs?.href ?? '')}`, {
+        noWordTransform: true,
+      });
+    },
+    // A button without a sentence introducing it (the notice's "This wasn't me") keeps its label too.
     buttonUrl(elem, _walk, builder) {
+      const href = String(elem.attribs?.href ?? '');
       builder.openBlock({ leadingLineBreaks: 2 });
-      builder.addInline(String(elem.attribs?.href ?? ''), { noWordTransform: true });
+      if (!href.includes('{{linkUrl}}')) builder.addInline(`${textOf(elem).trim()}: `);
+      builder.addInline(href, { noWordTransform: true });
       builder.closeBlock({ trailingLineBreaks: 2 });
     },
   },
@@ -109,9 +151,14 @@ const TEXT_OPTIONS: HtmlToTextOptions = {
     { selector: 'table', format: 'block' },
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
     { selector: 'td[role=presentation] > a', format: 'buttonUrl' }, // mj-button
+    { selector: 'a.labelled-link', format: 'labelledUrl' }, // "Contact support: mailto:…"
     { selector: 'div[style*="display:none"]', format: 'skip' }, // the preheader
   ],
 };
+
+type Node = { type?: string; data?: string; children?: Node[] };
+const textOf = (node: Node): string =>
+  node.type === 'text' ? (node.data ?? '') : (node.children ?? []).map(textOf).join('');
 
 /**
  * Normalises the text part: no trailing spaces, at most one blank line in a row, and a section tag that
@@ -150,8 +197,11 @@ export function checkSlotContexts(html: string): string[] {
   const problems: string[] = [];
   const where = (index: number) => `near "${html.slice(Math.max(0, index - 40), index + 40).trim()}"`;
   for (const block of html.matchAll(/<(style|script)\b[^>]*>([\s\S]*?)<\/\1>/gi)) {
-    const tag = block[2]?.match(TAG);
-    if (tag) problems.push(`${tag[0]} is inside a <${block[1]}> block, where escaping cannot protect it`);
+    for (const tag of block[2]?.matchAll(TAG) ?? []) {
+      if (block[1]?.toLowerCase() === 'style' && tag[1] === '' && STYLE_BLOCK_SLOTS.has(tag[2] ?? ''))
+        continue;
+      problems.push(`${tag[0]} is inside a <${block[1]}> block, where escaping cannot protect it`);
+    }
   }
   for (const element of html.matchAll(/<[A-Za-z][^<>]*>/g)) {
     let rest = element[0];
@@ -159,19 +209,25 @@ export function checkSlotContexts(html: string): string[] {
       const [whole, rawName = '', value = ''] = attr;
       rest = rest.replace(whole, ' ');
       const slots = [...value.matchAll(TAG)].map((m) => m[2] ?? '');
-      if (!slots.length) continue;
       const name = rawName.toLowerCase();
       const inner = value.replace(/^["']|["']$/g, '');
+      if (URL_ATTRIBUTES.has(name) && UNSAFE_SCHEME.test(decodeUrlStart(inner))) {
+        problems.push(
+          `${name}="${inner.slice(0, 40)}" uses a scheme that runs or embeds content; use https:`,
+        );
+        continue;
+      }
+      if (!slots.length) continue;
       if (!/^["']/.test(value))
         problems.push(`attribute ${name}=${value} must be quoted ${where(element.index)}`);
       else if (name.startsWith('on')) problems.push(`${value} is in the event handler ${name}`);
       else if (name === 'style' && slots.some((s) => !CSS_SAFE_SLOTS.has(s))) {
         problems.push(
-          `only {{brandColor}} and {{brandTextColor}} may appear in a style attribute ${where(element.index)}`,
+          `only ${[...CSS_SAFE_SLOTS].map((x) => `{{${x}}}`).join(' ')} may appear in a style attribute ${where(element.index)}`,
         );
       } else if (URL_ATTRIBUTES.has(name) && inner.startsWith('{{') && !URL_SLOTS.has(inner.slice(2, -2))) {
         problems.push(
-          `${name}="${inner}" must start with a fixed scheme, or be exactly {{linkUrl}} or {{logoUrl}}`,
+          `${name}="${inner}" must start with a fixed https: or mailto: URL, or be exactly one of ${[...URL_SLOTS].map((x) => `{{${x}}}`).join(' ')}`,
         );
       }
     }
@@ -180,4 +236,15 @@ export function checkSlotContexts(html: string): string[] {
       problems.push(`${stray[0]} is inside a tag but not in a quoted attribute ${where(element.index)}`);
   }
   return problems;
+}
+
+/** The start of a URL attribute as a browser reads it: entities decoded, whitespace and controls dropped. */
+function decodeUrlStart(value: string): string {
+  return value
+    .slice(0, 200)
+    .replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16) % 0x110000))
+    .replace(/&#(\d+);?/g, (_, d: string) => String.fromCodePoint(Number(d) % 0x110000))
+    .replace(/&colon;/gi, ':')
+    .replace(/&tab;|&newline;/gi, '')
+    .replace(/[\s\p{Cc}]/gu, '');
 }

@@ -1,4 +1,4 @@
-import { STRINGS } from '../email/_compiled.js';
+import { ENGLISH } from '../email/_compiled.js';
 import {
   CODE_STRING_SLOTS,
   type CompiledTemplate,
@@ -7,7 +7,7 @@ import {
   parseSlots,
   slotNames,
   VALUE_SLOTS,
-} from '../email/_template.js';
+} from '../email/_fill.js';
 import { invalidInput } from '../errors.js';
 import { compileMjml, TemplateCompileError } from './_compile.js';
 
@@ -18,6 +18,11 @@ export interface CompileTemplateOptions {
    * built-in, translated subject for the purpose (with the code only when `codeInSubject` is set).
    */
   subject?: string;
+  /**
+   * The template's own path. `<mj-include path="...">` is then resolved relative to it; without it, a
+   * template with `<mj-include>` is refused (MJML would drop the include without a word).
+   */
+  filePath?: string;
 }
 
 const MAX_SOURCE_CHARS = 1_000_000;
@@ -29,16 +34,17 @@ const ALLOWED = new Set<string>([...VALUE_SLOTS, ...CODE_STRING_SLOTS]);
  * Compiles your own MJML layout for the code email, once, at start-up. The result is a plain object to pass
  * as `message.template`; every send then only fills it, exactly like the built-in layout (no MJML per call).
  *
- * Use the built-in slots: values `{{appName}} {{code}} {{email}} {{minutes}} {{subject}} {{linkUrl}}
- * {{logoUrl}} {{brandColor}} {{brandTextColor}} {{supportText}} {{lang}} {{dir}}` and translated strings
+ * Use the built-in slots: values `{{appName}} {{code}} {{email}} {{duration}} {{subject}} {{linkUrl}}
+ * {{logoUrl}} {{brandColor}} {{brandTextColor}} {{supportText}} {{footerLinks}} {{recipientName}} {{lang}}
+ * {{dir}} {{start}}` (see templates/README.md for all) and translated strings
  * `{{preheader}} {{heading}} {{intro}} {{codeLabel}} {{expiry}} {{linkIntro}} {{button}} {{neverShare}}
  * {{ignore}} {{sentTo}}`; `{{#linkUrl}}…{{/linkUrl}}` keeps a block only when a value is set and
  * `{{^logoUrl}}…{{/logoUrl}}` only when it is not. Every value is HTML-escaped when filled, so a slot may sit
  * only in text or in a quoted attribute; colour slots may sit in colour attributes. `mjml` and `html-to-text`
  * are loaded here, on first use, and never by the core entry.
  *
- * @param mjml - The MJML source. `<mj-include>` is not resolved (it would read files): inline everything.
- * @param options - An optional subject of your own.
+ * @param mjml - The MJML source. `<mj-include>` is resolved relative to `options.filePath`, or refused.
+ * @param options - An optional subject of your own, and the template's path for `<mj-include>`.
  * @returns A compiled template for `message.template`.
  * @throws MailboxChallengeError `INVALID_INPUT` (fields `['template']` or `['subject']`) listing every problem:
  *   MJML validation errors, unknown or misplaced slots, a missing `{{code}}`, an HTML part too large for Gmail.
@@ -47,7 +53,8 @@ const ALLOWED = new Set<string>([...VALUE_SLOTS, ...CODE_STRING_SLOTS]);
  * import { readFile } from 'node:fs/promises';
  * import { compileTemplate } from 'mailbox-challenge/templates';
  *
- * const template = await compileTemplate(await readFile('emails/code.mjml', 'utf8'));
+ * const filePath = 'emails/code.mjml';
+ * const template = await compileTemplate(await readFile(filePath, 'utf8'), { filePath });
  * const flow = createMailboxFlow({ keys, sender, appName: 'Acme', message: { template } });
  * ```
  */
@@ -63,7 +70,10 @@ export async function compileTemplate(
 
   let compiled: { html: string; text: string };
   try {
-    compiled = await compileMjml(mjml);
+    compiled = await compileMjml(
+      mjml,
+      options?.filePath ? { filePath: options.filePath, includes: true } : {},
+    );
   } catch (error) {
     if (error instanceof TemplateCompileError) throw invalidInput(['template'], error.message);
     throw error;
@@ -81,7 +91,7 @@ export async function compileTemplate(
     for (const name of slotNames(source))
       if (!ALLOWED.has(name)) problems.push(`unknown slot {{${name}}} in the ${part}`);
     try {
-      const en = STRINGS.en;
+      const en = ENGLISH;
       const filled = fillStrings(source, { ...en.common, ...en.login }, String);
       parseSlots(filled);
       if (!slotNames(filled).has('code')) problems.push(`the ${part} part never shows {{code}}`);

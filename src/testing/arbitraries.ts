@@ -1,24 +1,41 @@
 // fast-check arbitraries for valid inputs. fast-check is an optional peer: pass your own `fc` so this
-// entry loads without it.
+// entry loads without it. The public types never name fast-check either (so they load without it under
+// `skipLibCheck: false`): the arbitrary types are read off the `fc` the caller passes.
 import type * as FastCheck from 'fast-check';
 import type { JsonObject } from '../lib/_json.js';
 
 // Only what is used, so both `import fc from 'fast-check'` and `import * as fc` type-check.
-type Fc = Pick<
-  typeof FastCheck,
-  'string' | 'constantFrom' | 'array' | 'tuple' | 'dictionary' | 'oneof' | 'integer' | 'boolean' | 'constant'
->;
+type Used =
+  | 'string'
+  | 'constantFrom'
+  | 'array'
+  | 'tuple'
+  | 'dictionary'
+  | 'oneof'
+  | 'integer'
+  | 'boolean'
+  | 'constant';
+type Fc = Pick<typeof FastCheck, Used>;
 
-/** Arbitraries for inputs the library accepts. */
-export interface MailboxArbitraries {
+/** The shape of the `fc` argument: fast-check itself (`import fc from 'fast-check'` or `import * as fc`). */
+export type FastCheckLike = {
+  // biome-ignore lint/suspicious/noExplicitAny: matched against fast-check's own overloaded signatures
+  [K in Used]: (...args: any[]) => unknown;
+};
+
+/**
+ * Arbitraries for inputs the library accepts. `S` is fast-check's `Arbitrary<string>`, `M` its
+ * `Arbitrary<Record<string, unknown>>` (values are JSON: cast to `JsonObject` where a type asks for one).
+ */
+export interface MailboxArbitraries<S = unknown, M = unknown> {
   /** Addresses `parseEmail` accepts (ASCII dot-atom local part, LDH domain, alphabetic TLD). */
-  email: FastCheck.Arbitrary<string>;
+  email: S;
   /** Purposes such as `login` or `email-change`. */
-  purpose: FastCheck.Arbitrary<string>;
+  purpose: S;
   /** Printable user ids, 1-128 characters. */
-  userId: FastCheck.Arbitrary<string>;
+  userId: S;
   /** Small JSON objects within the metadata cap. */
-  metadata: FastCheck.Arbitrary<JsonObject>;
+  metadata: M;
 }
 
 /**
@@ -32,7 +49,10 @@ export interface MailboxArbitraries {
  * fc.assert(fc.property(arb.email, arb.purpose, (email, purpose) => { ... }));
  * ```
  */
-export function mailboxArbitraries(fc: Fc): MailboxArbitraries {
+export function mailboxArbitraries<F extends FastCheckLike>(
+  fastCheck: F,
+): MailboxArbitraries<ReturnType<F['string']>, ReturnType<F['dictionary']>> {
+  const fc = fastCheck as unknown as Fc;
   const chars = (set: string, min: number, max: number) =>
     fc.string({ unit: fc.constantFrom(...set), minLength: min, maxLength: max });
   const atom = chars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+'-", 1, 12);
@@ -50,7 +70,7 @@ export function mailboxArbitraries(fc: Fc): MailboxArbitraries {
     fc.oneof(fc.string({ maxLength: 16 }), fc.integer(), fc.boolean(), fc.constant(null)),
     { maxKeys: 6 },
   );
-  return {
+  const built: MailboxArbitraries<FastCheck.Arbitrary<string>, FastCheck.Arbitrary<JsonObject>> = {
     email: fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
     purpose: fc.oneof(
       fc.constantFrom('signup', 'login', 'email-change'),
@@ -59,4 +79,5 @@ export function mailboxArbitraries(fc: Fc): MailboxArbitraries {
     userId: fc.string({ minLength: 1, maxLength: 128 }).filter((s) => /^[^\p{Cc}\u2028\u2029]+$/u.test(s)),
     metadata: json,
   };
+  return built as never;
 }

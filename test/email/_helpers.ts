@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PURPOSE_KINDS } from '../../src/email/_compiled.js';
 import {
   type CreateMailboxChallengeInput,
   createMailboxChallenge,
@@ -12,8 +13,8 @@ export const ROOT = join(import.meta.dirname, '../..');
 export const keys = [generateKey('test')];
 export const NOW = Date.UTC(2026, 0, 15, 12);
 export const LOCALES = SUPPORTED_LOCALES;
-/** The purposes with their own wording, and one that gets the neutral wording. */
-export const PURPOSES = ['signup', 'login', 'email-change', 'password-reset'] as const;
+/** The purposes with their own wording (from the generated list), and one that gets the neutral wording. */
+export const PURPOSES = [...PURPOSE_KINDS.filter((k) => k !== 'default'), 'password-reset'];
 export const GMAIL_CLIP_BYTES = 102_400;
 
 /** The strings of a locale, straight from templates/locales (what a reader of the email should see). */

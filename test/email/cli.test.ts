@@ -15,15 +15,15 @@ const dir = mkdtempSync(join(tmpdir(), 'mailbox-preview-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('mailbox-challenge CLI', () => {
-  it('keygen prints one id:secret line that parseKeys accepts', async () => {
+  it('keygen prints one MAILBOX_KEYS=id:secret line (for >> .env) whose value parseKeys accepts', async () => {
     const a = io();
     expect(await main(['keygen'], a.io)).toBe(0);
     expect(a.out).toHaveLength(1);
-    expect(a.out[0]).toMatch(/^k\d{8}:[A-Za-z0-9_-]{43}$/);
-    expect(parseKeys(a.out[0]!)[0]!.id).toMatch(/^k\d{8}$/);
+    expect(a.out[0]).toMatch(/^MAILBOX_KEYS=k\d{8}:[A-Za-z0-9_-]{43}$/);
+    expect(parseKeys(a.out[0]!.slice('MAILBOX_KEYS='.length))[0]!.id).toMatch(/^k\d{8}$/);
 
     const b = io();
-    expect(await main(['keygen', 'prod-2026'], b.io)).toBe(0);
+    expect(await main(['keygen', 'prod-2026', '--raw'], b.io)).toBe(0);
     expect(b.out[0]).toMatch(/^prod-2026:[A-Za-z0-9_-]{43}$/);
     expect(b.out[0]).not.toBe(a.out[0]);
 
@@ -64,7 +64,7 @@ describe('mailbox-challenge CLI', () => {
   it('preview refuses an unknown locale and a bad option', async () => {
     const a = io();
     expect(await main(['preview', '--locale', 'xx', '--out', dir], a.io)).toBe(1);
-    expect(a.err.join('')).toMatch(/--locale must be one of en, es/);
+    expect(a.err.join('')).toMatch(/--locale must be one of ar, cs, da, de, en/);
     const b = io();
     expect(await main(['preview', '--color', 'red', '--out', dir, '--no-screenshots'], b.io)).toBe(1);
     expect(b.err.join('')).toMatch(/primaryColor/);

@@ -1,9 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate, OUTPUT } from '../../scripts/build-templates.js';
-import { LAYOUTS, STRINGS } from '../../src/email/_compiled.js';
+import { generate, OUTPUT, OUTPUT_LOCALES } from '../../scripts/build-templates.js';
+import { BUILT_IN_LOCALES, ENGLISH, LAYOUTS, PURPOSE_KINDS } from '../../src/email/_compiled.js';
+import { LOCALE_STRINGS } from '../../src/email/_compiled-locales.js';
 import { checkLocaleStrings } from '../../src/email/_strings.js';
 import {
   checkSlotContexts,
@@ -16,8 +17,68 @@ import { LOCALES, ROOT } from './_helpers.js';
 describe('compiled layouts (src/email/_compiled.ts)', () => {
   it('is up to date with templates/ (run `npm run build:templates` when this fails)', async () => {
     // generate() runs mjml with validationLevel 'strict': any MJML error throws here.
-    const { source } = await generate();
+    const { source, localesSource } = await generate();
     expect(readFileSync(OUTPUT, 'utf8')).toBe(source);
+    expect(readFileSync(OUTPUT_LOCALES, 'utf8')).toBe(localesSource);
+  });
+
+  it('derives the locale list from the files and the purpose kinds from en.json', () => {
+    const files = readdirSync(join(ROOT, 'templates/locales')).map((f) => f.replace(/\.json$/, ''));
+    expect([...BUILT_IN_LOCALES].sort()).toEqual(files.sort());
+    expect(BUILT_IN_LOCALES.length).toBeGreaterThanOrEqual(20);
+    expect(PURPOSE_KINDS).toEqual(['signup', 'login', 'email-change', 'default']);
+    expect(Object.keys(LOCALE_STRINGS).sort()).toEqual(files.filter((f) => f !== 'en').sort());
+  });
+
+  it('adding a locale is one strings file and a rebuild; a purpose section is read or refused', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mc-templates-'));
+    try {
+      cpSync(join(ROOT, 'templates'), join(root, 'templates'), { recursive: true });
+      const dir = join(root, 'templates/locales');
+      // A throwaway locale: a copy of Swedish under another tag.
+      writeFileSync(
+        join(dir, 'sv-AX.json'),
+        readFileSync(join(dir, 'sv.json'), 'utf8').replace('"aliases": []', '"aliases": ["sv-FI-x"]'),
+      );
+      const added = await generate(root);
+      expect(added.locales).toContain('sv-AX');
+      expect(added.localesSource).toContain('"sv-AX": {');
+      expect(added.source).toContain('"sv-AX"');
+      // A new purpose's wording in en.json becomes a purpose kind; one with the wrong keys fails the build.
+      const en = JSON.parse(readFileSync(join(dir, 'en.json'), 'utf8'));
+      en['password-reset'] = { ...en.default };
+      writeFileSync(join(dir, 'en.json'), JSON.stringify(en));
+      const error = await generate(root).catch((e: Error) => e);
+      // Every other locale now lacks the section: the build names each missing string.
+      expect((error as Error).message).toContain('de: password-reset is missing or not an object');
+      en['password-reset'] = { subject: 'Reset' };
+      writeFileSync(join(dir, 'en.json'), JSON.stringify(en));
+      const wrong = await generate(root).catch((e: Error) => e);
+      expect((wrong as Error).message).toContain(
+        'en: the "password-reset" section must have exactly the keys of "default"',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a strings file with English left in it, or a section no code reads', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mc-templates-'));
+    try {
+      cpSync(join(ROOT, 'templates'), join(root, 'templates'), { recursive: true });
+      const file = join(root, 'templates/locales/ja.json');
+      const ja = JSON.parse(readFileSync(file, 'utf8'));
+      ja.login.intro = 'Enter this code to sign in to your {appName} account.';
+      ja.common.codeLabel = 'Code for you';
+      ja.signin = { subject: 'x' };
+      writeFileSync(file, JSON.stringify(ja));
+      const error = (await generate(root).catch((e: Error) => e)) as Error;
+      expect(error.message).toContain('ja: login.intro is the English text');
+      expect(error.message).toContain('ja: common.codeLabel looks like English: "Code for you"');
+      expect(error.message).toContain('ja: signin is unknown');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a code string that a kind both inherits from common and sets, or that it lacks', async () => {
@@ -40,20 +101,31 @@ describe('compiled layouts (src/email/_compiled.ts)', () => {
 
   it('holds one HTML and one text layout per kind, not one per locale', () => {
     expect(Object.keys(LAYOUTS).sort()).toEqual(['code', 'notice']);
-    expect(Object.keys(STRINGS).sort()).toEqual([...LOCALES].sort());
-    const size = Buffer.byteLength(readFileSync(OUTPUT, 'utf8'));
-    expect(size).toBeLessThan(60_000);
+    const all = { en: ENGLISH, ...LOCALE_STRINGS } as Record<string, unknown>;
+    expect(Object.keys(all).sort()).toEqual([...LOCALES].sort());
+    // Limits per layout and per locale, so adding a locale never trips a cap meant for something else.
+    for (const layout of Object.values(LAYOUTS)) expect(Buffer.byteLength(layout.html)).toBeLessThan(20_000);
+    for (const locale of LOCALES)
+      expect(Buffer.byteLength(JSON.stringify(all[locale])), locale).toBeLessThan(12_000);
   });
 
   it('puts slots only where escaping protects them', () => {
     for (const layout of Object.values(LAYOUTS)) expect(checkSlotContexts(layout.html)).toEqual([]);
   });
 
-  it('every locale file has the same keys and placeholders as English', () => {
+  it('every locale file: the same keys and placeholders as English, no English left, a documented register', () => {
     const en = JSON.parse(readFileSync(join(ROOT, 'templates/locales/en.json'), 'utf8'));
     for (const locale of LOCALES) {
       const strings = JSON.parse(readFileSync(join(ROOT, 'templates/locales', `${locale}.json`), 'utf8'));
-      expect(checkLocaleStrings(locale, strings, en)).toEqual([]);
+      expect(
+        checkLocaleStrings(locale, strings, en, { mode: 'exact', untranslated: locale !== 'en' }),
+      ).toEqual([]);
+      expect(strings.$register, locale).toMatch(/\S{3}/);
+      // Every plural category of the language has a form, for every unit.
+      for (const category of new Intl.PluralRules(locale).resolvedOptions().pluralCategories) {
+        for (const unit of ['seconds', 'minutes', 'hours'])
+          expect(strings.units[unit][category], `${locale} ${unit} ${category}`).toBeTruthy();
+      }
     }
   });
 
@@ -62,14 +134,18 @@ describe('compiled layouts (src/email/_compiled.ts)', () => {
     const broken = structuredClone(en);
     broken.common.expiry = 'This code expires soon.';
     broken.login.intro = 'Enter <b>this</b> code.';
+    broken.login.heading = 'Sign in to {app}';
     delete broken.notice.ifYou;
     broken.extra = 'x';
+    broken.units.hours = { one: '{n} hour' };
     expect(checkLocaleStrings('xx', broken, en)).toEqual([
-      'xx: common.expiry uses {} but must use {minutes}',
-      'xx: login.intro contains markup or control characters',
+      'xx: common.expiry uses {} but must use {duration}',
+      'xx: login.heading uses unknown {app}',
+      'xx: login.intro contains markup or a line break',
       'xx: login.intro uses {} but must use {appName}',
-      'xx: notice.ifYou must be a string',
+      'xx: notice.ifYou must be a non-empty string',
       'xx: extra is unknown',
+      'xx: units.hours.other is required',
     ]);
   });
 });
@@ -80,8 +156,13 @@ describe('slot placement check', () => {
     ['<a href={{linkUrl}}>x</a>', /must be quoted/],
     ['<div onclick="{{appName}}">x</div>', /event handler onclick/],
     ['<div style="color:{{appName}}">x</div>', /style attribute/],
-    ['<a href="{{appName}}">x</a>', /must start with a fixed scheme/],
-    ['<img src="{{email}}">', /must start with a fixed scheme/],
+    ['<a href="{{appName}}">x</a>', /must start with a fixed https: or mailto: URL/],
+    ['<img src="{{email}}">', /must start with a fixed https: or mailto: URL/],
+    ['<a href="javascript:{{code}}">x</a>', /runs or embeds content/],
+    ['<a href=" JaVaScRiPt:alert(1)">x</a>', /runs or embeds content/],
+    ['<a href="java&#x09;script:x">x</a>', /runs or embeds content/],
+    ['<img src="data:image/svg+xml,{{code}}">', /runs or embeds content/],
+    ['<style>.a{color:{{brandColor}}}</style>', /inside a <style> block/],
     ['<div {{appName}}>x</div>', /not in a quoted attribute/],
   ])('%s is refused', (html, problem) => {
     expect(checkSlotContexts(html).join('\n')).toMatch(problem);
@@ -92,6 +173,9 @@ describe('slot placement check', () => {
     '<a href="mailto:{{email}}">{{email}}</a>',
     '<img src="{{logoUrl}}" alt="{{appName}}">',
     '<td bgcolor="{{brandColor}}" style="background:{{brandColor}};color:{{brandTextColor}}">{{code}}</td>',
+    '<style>.btn a{background-color:{{brandColorDark}}!important}</style>',
+    '<div style="text-align:{{start}};direction:{{dir}};font-size:{{codeSize}}">{{code}}</div>',
+    '<a href="{{notMeUrl}}">{{notMe}}</a>',
   ])('%s is accepted', (html) => {
     expect(checkSlotContexts(html)).toEqual([]);
   });

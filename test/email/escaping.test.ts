@@ -67,7 +67,7 @@ const render = (
       message: {
         appName,
         link: { urlTemplate: 'https://acme.example/v?c={challengeId}&k={code}&e={email}' },
-        brand: { logoUrl: 'https://acme.example/logo.png' },
+        brand: { logo: { url: 'https://acme.example/logo.png', width: 120, height: 32 } },
         ...(supportText !== undefined && { supportText }),
       },
     },
@@ -83,7 +83,7 @@ const urls = (html: string) => [...html.matchAll(/\s(?:href|src)="([^"]*)"/g)].m
 describe('escaping (property tests)', () => {
   it('the layout skeleton parses every tag (the check below cannot pass by missing tags)', () => {
     expect(BASE_SKELETON.length).toBe(BASE_TAGS - 1); // the one not counted is <!doctype html>
-    expect(BASE_SKELETON).toContain('img(src,alt,height,style)');
+    expect(BASE_SKELETON).toContain('img(src,alt,width,height,style)');
   });
 
   it('no appName, email, metadata or supportText changes the HTML structure or its URLs', () => {

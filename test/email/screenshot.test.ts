@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from '../../src/cli.js';
+import { renderEmailChangeNotice } from '../../src/index.js';
 import { createWithMessage, ROOT } from './_helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -89,4 +90,173 @@ describe.skipIf(!available)('the login email in Chromium', () => {
       });
     }
   }
+
+  it('mirrors Arabic and Hebrew: text starts at the right, the code and address stay left-to-right', async () => {
+    for (const locale of ['ar', 'he']) {
+      for (const [width, colorScheme] of [
+        [375, 'light'],
+        [680, 'dark'],
+      ] as const) {
+        const { message } = createWithMessage({
+          appName: 'Acme',
+          locale,
+          link: { urlTemplate: 'https://acme.example/verify?c={challengeId}&k={code}' },
+        });
+        const page = await browser.newPage({ colorScheme, viewport: { width, height: 900 } });
+        try {
+          await page.setContent(message.html, { waitUntil: 'load' });
+          const seen = await page.evaluate(() => {
+            const h1 = document.querySelector('h1')!;
+            const card = h1.closest('table')!.getBoundingClientRect();
+            const range = document.createRange();
+            range.selectNodeContents(h1);
+            const text = range.getBoundingClientRect();
+            const button = document.querySelector('.btn a')!.getBoundingClientRect();
+            return {
+              dir: getComputedStyle(h1).direction,
+              // Distance of the heading's text from the card's right and left edges.
+              right: card.right - text.right,
+              left: text.left - card.left,
+              buttonRight: card.right - button.right,
+              buttonLeft: button.left - card.left,
+              codeDir: getComputedStyle(document.querySelector('.code-box')!).direction,
+            };
+          });
+          expect(seen.dir).toBe('rtl');
+          expect(seen.right).toBeLessThan(seen.left);
+          expect(seen.buttonRight).toBeLessThan(seen.buttonLeft);
+          expect(seen.codeDir).toBe('ltr');
+          await page.screenshot({
+            path: join(OUT, `login.${locale}.${colorScheme}.${width}.png`),
+            fullPage: true,
+          });
+        } finally {
+          await page.close();
+        }
+      }
+    }
+  });
+
+  it('keeps every code length on one line at 320 px, even when the client drops <style>', async () => {
+    const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+    try {
+      for (const codeAlphabet of ['digits', 'base32'] as const) {
+        for (let codeLength = 6; codeLength <= 10; codeLength++) {
+          const { message, code } = createWithMessage({ appName: 'Acme' }, { codeLength, codeAlphabet });
+          // Gmail's app and many webmails drop <style>: only inline styles count here.
+          await page.setContent(message.html.replace(/<style[^>]*>[\s\S]*?<\/style>/g, ''), {
+            waitUntil: 'load',
+          });
+          const seen = await page.evaluate(() => {
+            const el = document.querySelector('.code-box') as HTMLElement;
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            return {
+              lines: range.getClientRects().length,
+              textWidth: range.getBoundingClientRect().width,
+              boxWidth: el.clientWidth,
+              right: el.getBoundingClientRect().right,
+              scroll: document.documentElement.scrollWidth,
+            };
+          });
+          expect(seen.lines, `${codeAlphabet} ${codeLength}: ${code}`).toBe(1);
+          expect(seen.textWidth).toBeLessThanOrEqual(seen.boxWidth);
+          expect(seen.right).toBeLessThanOrEqual(320);
+          expect(seen.scroll).toBeLessThanOrEqual(320);
+        }
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('never breaks a heading at its hyphen on a phone', async () => {
+    const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+    try {
+      for (const locale of ['de', 'fr', 'nl']) {
+        const { message } = createWithMessage({ appName: 'Acme', locale }, { purpose: 'email-change' });
+        await page.setContent(message.html, { waitUntil: 'load' });
+        const lines = await page.evaluate(() => {
+          const h1 = document.querySelector('h1')!;
+          const text = h1.textContent ?? '';
+          // A line ending right after a hyphen-like character is a hyphen break.
+          const node = h1.firstChild!;
+          const ends: string[] = [];
+          const range = document.createRange();
+          let lastTop = -1;
+          for (let i = 0; i < text.length; i++) {
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const top = range.getBoundingClientRect().top;
+            if (lastTop !== -1 && top > lastTop + 2) ends.push(text[i - 1] ?? '');
+            lastTop = top;
+          }
+          return { text, ends };
+        });
+        expect(lines.text).toContain('\u2011'); // E‑Mail, e‑mail: a hyphen that never breaks
+        for (const end of lines.ends) expect(end).not.toMatch(/[-\u2010\u2011]/);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('gives every piece of text 4.5:1 contrast against what is behind it, light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await browser.newPage({ colorScheme, viewport: { width: 680, height: 900 } });
+      try {
+        for (const purpose of ['login', 'notice']) {
+          const { message } =
+            purpose === 'notice'
+              ? {
+                  message: renderEmailChangeNotice({
+                    appName: 'Acme',
+                    email: 'a@example.com',
+                    newEmail: 'b@example.com',
+                    supportText: 'Help',
+                    notice: { notMeUrl: 'https://a.example/x', supportUrl: 'mailto:h@a.example' },
+                  }),
+                }
+              : createWithMessage({
+                  appName: 'Acme',
+                  supportText: 'Help',
+                  footerLinks: [{ text: 'Privacy', href: 'https://a.example/p' }],
+                  link: { urlTemplate: 'https://a.example/{code}' },
+                });
+          await page.setContent(message.html, { waitUntil: 'load' });
+          const pairs = await page.evaluate(() => {
+            const out: { text: string; color: string; background: string }[] = [];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+              const el = n.parentElement!;
+              if (!n.textContent?.trim() || el.closest('[style*="display:none"]')) continue;
+              let bg = 'rgba(0, 0, 0, 0)';
+              for (let e: Element | null = el; e; e = e.parentElement) {
+                const c = getComputedStyle(e).backgroundColor;
+                if (!/rgba\(0, 0, 0, 0\)|transparent/.test(c)) {
+                  bg = c;
+                  break;
+                }
+              }
+              out.push({
+                text: n.textContent.trim().slice(0, 30),
+                color: getComputedStyle(el).color,
+                background: bg,
+              });
+            }
+            return out;
+          });
+          expect(pairs.length).toBeGreaterThan(8);
+          for (const p of pairs) {
+            expect(
+              contrast(p.color, p.background),
+              `${colorScheme} ${purpose} "${p.text}" ${p.color} on ${p.background}`,
+            ).toBeGreaterThanOrEqual(4.5);
+          }
+        }
+      } finally {
+        await page.close();
+      }
+    }
+  });
 });

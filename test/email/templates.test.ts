@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MailboxChallengeError } from '../../src/index.js';
+import { createMailboxChallenge, MailboxChallengeError } from '../../src/index.js';
 import { compileTemplate } from '../../src/templates/index.js';
-import { createWithMessage, escapeHtml, LEFTOVER, withoutStyles } from './_helpers.js';
+import { createWithMessage, escapeHtml, keys, LEFTOVER, ROOT, withoutStyles } from './_helpers.js';
 
 const HOST_MJML = `<mjml lang="{{lang}}" dir="{{dir}}">
   <mj-head><mj-title>{{subject}}</mj-title><mj-preview>{{preheader}}</mj-preview></mj-head>
@@ -112,7 +114,18 @@ describe('compileTemplate (mailbox-challenge/templates)', () => {
     const inHref = await invalid(
       compileTemplate(HOST_MJML.replace('href="{{linkUrl}}"', 'href="{{appName}}"')),
     );
-    expect(inHref.message).toMatch(/fixed scheme/);
+    expect(inHref.message).toMatch(/fixed https: or mailto: URL/);
+
+    const script = await invalid(
+      compileTemplate(HOST_MJML.replace('href="{{linkUrl}}"', 'href="javascript:{{code}}"')),
+    );
+    expect(script.message).toMatch(/javascript:\{\{code\}\}" uses a scheme that runs or embeds content/);
+
+    // An include MJML would drop silently is refused without the template's path.
+    const include = await invalid(
+      compileTemplate(HOST_MJML.replace('<mj-body', '<mj-include path="./head.mjml" /><mj-body')),
+    );
+    expect(include.message).toMatch(/<mj-include> needs the template's own path/);
 
     const huge = await invalid(
       compileTemplate(HOST_MJML.replace('{{intro}}', `{{intro}} ${'<b>padding</b> '.repeat(8000)}`)),
@@ -126,6 +139,19 @@ describe('compileTemplate (mailbox-challenge/templates)', () => {
     expect((await invalid(compileTemplate(HOST_MJML, { subject: '{{heading}}' }))).fields).toEqual([
       'subject',
     ]);
+  });
+
+  it('resolves <mj-include> relative to the template, so a copy of the built-in layout keeps its head', async () => {
+    const filePath = join(ROOT, 'templates/code.mjml');
+    const template = await compileTemplate(readFileSync(filePath, 'utf8'), { filePath });
+    expect(template.html).toContain('@media (prefers-color-scheme:dark)');
+    expect(template.html).toContain('<meta name="format-detection"');
+    const created = createMailboxChallenge(
+      { email: 'ada@example.com', purpose: 'login', message: { appName: 'Acme', template, locale: 'he' } },
+      { keys },
+    );
+    expect(created.message!.html).toContain('dir="rtl"');
+    expect(created.message!.html).toContain(`>${created.code}</div>`);
   });
 
   it('refuses a hand-made template object it cannot fill', () => {

@@ -14,7 +14,7 @@ export const EMAIL = 'Ada@Example.com';
 export function setup(overrides: Partial<MailboxFlowOptions> & { store?: ChallengeStore } = {}) {
   const clock = createTestClock();
   const outbox = createTestOutbox();
-  const store = overrides.store ?? memoryStore({ now: clock.now });
+  const store = overrides.store ?? memoryStore();
   const flow = createMailboxFlow({
     keys,
     sender: outbox,

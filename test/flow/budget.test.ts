@@ -10,14 +10,16 @@ describe('address failure budget', () => {
     clock.set(Date.UTC(2026, 0, 1, 6)); // 18 h before the day window ends
     let failures = 0;
     let challenges = 0;
+    let firstFailure = 0;
     while (failures < 20) {
       clock.advance(20 * 60_000); // stay under the send limits
       const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
       challenges++;
       const code = outbox.lastCode(EMAIL);
       for (let i = 0; i < 5 && failures < 20; i++) {
-        const r = await flow.verify({ ...s, code: wrong(code) });
+        const r = await flow.verify({ ...s, purpose: 'login', code: wrong(code) });
         expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_CODE' } });
+        firstFailure ||= clock.now();
         failures++;
       }
     }
@@ -29,21 +31,30 @@ describe('address failure budget', () => {
     expect(outbox.messages).toHaveLength(4);
     // Another address is unaffected.
     const other = must(await flow.start({ email: 'grace@example.com', purpose: 'login' }));
-    expect((await flow.verify({ ...other, code: outbox.lastCode('grace@example.com') })).ok).toBe(true);
-    // When the window passes, the address may try again.
-    clock.set(Date.UTC(2026, 0, 2, 0, 0, 1));
+    expect(
+      (await flow.verify({ ...other, purpose: 'login', code: outbox.lastCode('grace@example.com') })).ok,
+    ).toBe(true);
+    // The window slides: a millisecond before the first failure is a day old, still refused (no reset at
+    // midnight UTC); exactly a day after it, one failure has left the window and the address may try again.
+    clock.set(firstFailure + DAY - 1);
+    expect(await flow.start({ email: EMAIL, purpose: 'login' })).toMatchObject({
+      ok: false,
+      error: { code: 'ATTEMPTS_EXCEEDED', retryAfterSeconds: 1 },
+    });
+    clock.set(firstFailure + DAY);
     const next = must(await flow.start({ email: EMAIL, purpose: 'login' }));
-    expect((await flow.verify({ ...next, code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+    expect((await flow.verify({ ...next, purpose: 'login', code: outbox.lastCode(EMAIL) })).ok).toBe(true);
   });
 
-  it('a challenge started before the budget ran out is locked by it, with retryAfterSeconds to the window end', async () => {
+  it('a challenge started before the budget ran out is locked by it, with retryAfterSeconds until a failure leaves the window', async () => {
     const { flow, outbox, clock } = setup({ policy: { maxAttempts: 100 } });
     clock.set(Date.UTC(2026, 0, 1, 23, 0, 0));
     const victim = must(await flow.start({ email: EMAIL, purpose: 'login' }));
     const code = outbox.lastCode(EMAIL);
-    for (let i = 0; i < 20; i++) await flow.verify({ ...victim, code: wrong(code) });
-    const r = await flow.verify({ ...victim, code });
-    expect(r).toMatchObject({ ok: false, error: { code: 'ATTEMPTS_EXCEEDED', retryAfterSeconds: 3600 } });
+    for (let i = 0; i < 20; i++) await flow.verify({ ...victim, purpose: 'login', code: wrong(code) });
+    const r = await flow.verify({ ...victim, purpose: 'login', code });
+    // All 20 failures happened at 23:00; the budget slides, so the first leaves 24 h later, not at midnight.
+    expect(r).toMatchObject({ ok: false, error: { code: 'ATTEMPTS_EXCEEDED', retryAfterSeconds: 86_400 } });
   });
 
   it('right codes do not consume the budget', async () => {
@@ -51,28 +62,34 @@ describe('address failure budget', () => {
     for (let i = 0; i < 30; i++) {
       clock.advance(20 * 60_000);
       const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
-      expect((await flow.verify({ ...s, code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+      expect((await flow.verify({ ...s, purpose: 'login', code: outbox.lastCode(EMAIL) })).ok).toBe(true);
     }
   });
 });
 
 describe('resend', () => {
-  it('old secret + old code is CHALLENGE_SUPERSEDED; the new code works; the old secret cannot resend again', async () => {
-    const { flow, outbox } = setup();
+  it('resend keeps the challengeId; old secret + old code is CHALLENGE_SUPERSEDED; the new code works', async () => {
+    const { flow, outbox, clock } = setup();
     const first = must(
       await flow.start({ email: EMAIL, purpose: 'login', userId: 'u1', metadata: { next: '/a' } }),
     );
     const oldCode = outbox.lastCode(EMAIL);
+    clock.advance(30_000); // the resend cooldown
     const second = must(await flow.resend({ challengeId: first.challengeId, secret: first.secret }));
     const newCode = outbox.lastCode(EMAIL);
-    expect(second.challengeId).not.toBe(first.challengeId);
+    expect(second.challengeId).toBe(first.challengeId);
+    expect(second.secret).not.toBe(first.secret);
     expect(outbox.messages).toHaveLength(2);
-    expect(await flow.verify({ ...first, code: oldCode })).toMatchObject({
+    expect(await flow.verify({ ...first, purpose: 'login', code: oldCode })).toMatchObject({
       ok: false,
       error: { code: 'CHALLENGE_SUPERSEDED' },
     });
-    expect(await flow.resend(first)).toMatchObject({ ok: false, error: { code: 'CHALLENGE_SUPERSEDED' } });
-    const ok = must(await flow.verify({ ...second, code: newCode }));
+    // Within the cooldown even the newest secret cannot resend; the old one is told the same.
+    expect(await flow.resend(first)).toMatchObject({
+      ok: false,
+      error: { code: 'RATE_LIMITED', retryAfterSeconds: 30 },
+    });
+    const ok = must(await flow.verify({ ...second, purpose: 'login', code: newCode }));
     expect(ok.challenge).toMatchObject({ email: EMAIL, userId: 'u1', metadata: { next: '/a' } });
   });
 
@@ -83,33 +100,33 @@ describe('resend', () => {
     const oldCode = outbox.lastCode(EMAIL);
     clock.set(Date.UTC(2026, 0, 2, 0, 1)); // next generation bucket
     const second = must(await flow.start({ email: EMAIL, purpose: 'login' }));
-    expect(await flow.verify({ ...first, code: oldCode })).toMatchObject({
+    expect(await flow.verify({ ...first, purpose: 'login', code: oldCode })).toMatchObject({
       ok: false,
       error: { code: 'CHALLENGE_SUPERSEDED' },
     });
-    expect((await flow.verify({ ...second, code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+    expect((await flow.verify({ ...second, purpose: 'login', code: outbox.lastCode(EMAIL) })).ok).toBe(true);
   });
 
-  it('resend keeps the send limits, works after expiry, not after use, and not after a day', async () => {
+  it('resend works after expiry, not after use, and not after resendWindowSeconds from the first send', async () => {
     const { flow, outbox, clock } = setup();
     const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
     clock.advance(11 * 60_000);
-    expect(await flow.verify({ ...s, code: outbox.lastCode(EMAIL) })).toMatchObject({
+    expect(await flow.verify({ ...s, purpose: 'login', code: outbox.lastCode(EMAIL) })).toMatchObject({
       ok: false,
       error: { code: 'CHALLENGE_EXPIRED' },
     });
     const r = must(await flow.resend(s));
-    const used = must(await flow.verify({ ...r, code: outbox.lastCode(EMAIL) }));
+    const used = must(await flow.verify({ ...r, purpose: 'login', code: outbox.lastCode(EMAIL) }));
     expect(used.challenge.email).toBe(EMAIL);
     expect(await flow.resend(r)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
     clock.advance(20 * 60_000);
     const late = must(await flow.start({ email: EMAIL, purpose: 'login' }));
-    clock.advance(DAY);
+    clock.advance(3_600_000);
     expect(await flow.resend(late)).toMatchObject({ ok: false, error: { code: 'CHALLENGE_EXPIRED' } });
   });
 
   it('resends are rate limited like starts', async () => {
-    const { flow, outbox } = setup();
+    const { flow, outbox } = setup({ policy: { resendCooldownSeconds: 0 } });
     let s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
     s = must(await flow.resend(s));
     s = must(await flow.resend(s));
@@ -148,7 +165,7 @@ describe('guessRisk', () => {
       }
       const code = outbox.lastCode(EMAIL);
       for (let i = 0; i < 10; i++) {
-        const r = await flow.verify({ ...started, code: wrong(code) });
+        const r = await flow.verify({ ...started, purpose: 'login', code: wrong(code) });
         if (r.ok) wins++;
         if (!r.ok && r.error.code === 'INVALID_CODE') {
           evaluated++;

@@ -24,13 +24,15 @@ export function testFlowAcrossServers(
     const code = a.outbox.lastCode(email);
     expect(b.outbox.messages).toHaveLength(0);
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).flow.verify({ ...s, code: wrong(code) })),
+      Array.from({ length: 200 }, (_, i) =>
+        (i % 2 ? a : b).flow.verify({ ...s, purpose: 'login', code: wrong(code) }),
+      ),
     );
     const codes = results.map((r) => (r.ok ? 'OK' : r.error.code));
     expect(codes.filter((c) => c === 'INVALID_CODE')).toHaveLength(5);
     expect(codes.filter((c) => c === 'ATTEMPTS_EXCEEDED')).toHaveLength(195);
     for (const { flow } of [a, b]) {
-      expect(await flow.verify({ ...s, code })).toMatchObject({
+      expect(await flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
         ok: false,
         error: { code: 'ATTEMPTS_EXCEEDED' },
       });
@@ -44,37 +46,42 @@ export function testFlowAcrossServers(
       const s = must(await b.flow.start({ email, purpose: 'login' }));
       const code = b.outbox.lastCode(email);
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).flow.verify({ ...s, code })),
+        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).flow.verify({ ...s, purpose: 'login', code })),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const refusals = new Set(results.flatMap((r) => (r.ok ? [] : [r.error.code])));
       expect([...refusals].every((c) => c === 'INVALID_CHALLENGE' || c === 'ATTEMPTS_EXCEEDED')).toBe(true);
-      expect((await a.flow.verify({ ...s, code })).ok).toBe(false);
-      expect((await b.flow.verify({ ...s, code })).ok).toBe(false);
+      expect((await a.flow.verify({ ...s, purpose: 'login', code })).ok).toBe(false);
+      expect((await b.flow.verify({ ...s, purpose: 'login', code })).ok).toBe(false);
     }
   });
 
   it('a resend on server A supersedes the older code on server B', async () => {
-    const [a, b] = twoServers();
+    const [a, b] = twoServers({ resendCooldownSeconds: 0 });
     const email = freshEmail();
     const first = must(await b.flow.start({ email, purpose: 'signup' }));
     const firstCode = b.outbox.lastCode(email);
     const second = must(await a.flow.resend({ challengeId: first.challengeId, secret: first.secret }));
     const secondCode = a.outbox.lastCode(email);
     expect(b.outbox.messages).toHaveLength(1); // the new code went out through A's sender only
+    expect(second.challengeId).toBe(first.challengeId);
 
     const stale = await b.flow.verify({ ...first, code: firstCode, purpose: 'signup' });
     expect(stale).toMatchObject({ ok: false, error: { code: 'CHALLENGE_SUPERSEDED' } });
-    expect(await b.flow.resend({ challengeId: first.challengeId, secret: first.secret })).toMatchObject({
-      ok: false,
-      error: { code: 'CHALLENGE_SUPERSEDED' },
-    });
+    // The newest secret with the first email's code: told to use the newest email, no attempt spent.
+    const late = await b.flow.verify({ ...second, code: firstCode, purpose: 'signup' });
+    expect(late).toMatchObject({ ok: false, error: { code: 'CHALLENGE_SUPERSEDED' } });
+    expect(await b.flow.inspect(second)).toMatchObject({ ok: true, status: 'pending', attemptsRemaining: 5 });
     const fresh = must(await b.flow.verify({ ...second, code: secondCode, purpose: 'signup' }));
     expect(fresh.challenge).toMatchObject({ email, purpose: 'signup' });
-    expect(await a.flow.verify({ ...second, code: secondCode })).toMatchObject({
+    expect(await a.flow.verify({ ...second, code: secondCode, purpose: 'signup' })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_CHALLENGE' },
     });
+    // Used: neither secret resends any more.
+    for (const s of [first, second]) {
+      expect(await a.flow.resend(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+    }
   });
 
   it('send limits are shared: the fourth email in a minute is refused whichever server sends it', async () => {

@@ -4,13 +4,28 @@ import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
 import { EMAIL, keys, must, setup, wrong } from './_setup.js';
 
 describe('flow.start', () => {
-  it('sends one email with the code, headers and locale, and returns only challengeId, secret, expiresAt', async () => {
+  it('sends one email with the code, headers and locale, and returns what the code step needs', async () => {
     const { flow, outbox, clock } = setup();
     const r = must(
       await flow.start({ email: ` ${EMAIL} `, purpose: 'signup', acceptLanguage: 'de-CH,de;q=0.9' }),
     );
-    expect(Object.keys(r).sort()).toEqual(['challengeId', 'expiresAt', 'ok', 'secret']);
-    expect(r.expiresAt).toBe(clock.now() + 600_000);
+    expect(Object.keys(r).sort()).toEqual([
+      'attemptsRemaining',
+      'challengeId',
+      'codeAlphabet',
+      'codeLength',
+      'expiresAt',
+      'ok',
+      'resendAvailableAt',
+      'secret',
+    ]);
+    expect(r).toMatchObject({
+      expiresAt: clock.now() + 600_000,
+      resendAvailableAt: clock.now() + 30_000,
+      attemptsRemaining: 5,
+      codeLength: 6,
+      codeAlphabet: 'digits',
+    });
     expect(outbox.messages).toHaveLength(1);
     const mail = outbox.messages[0]!;
     expect(mail).toMatchObject({ to: EMAIL, purpose: 'signup', locale: 'de', challengeId: r.challengeId });
@@ -57,20 +72,20 @@ describe('flow.start', () => {
 
   it('the 4th start within a minute is RATE_LIMITED with retryAfterSeconds and sends nothing', async () => {
     const { flow, outbox, clock } = setup();
-    clock.set(Date.UTC(2026, 0, 1, 12, 0, 15)); // in the 10 s slot that starts at 12:00:10
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 15));
     for (let i = 0; i < 3; i++) must(await flow.start({ email: EMAIL, purpose: 'login' }));
     const r = await flow.start({ email: EMAIL, purpose: 'login' });
-    // The three sends stop counting when their slot leaves the window: at 12:01:20, 65 s from now.
-    expect(r).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterSeconds: 65 } });
+    // The window slides exactly: the first send stops counting 60 s after it, at 12:01:15.
+    expect(r).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterSeconds: 60 } });
     expect(outbox.messages).toHaveLength(3);
     // plus-tags and case do not dodge the per-mailbox limit
     const tagged = await flow.start({ email: 'ada+x@EXAMPLE.com', purpose: 'signup' });
     expect(tagged).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
-    clock.advance(64_000); // a second early: still refused
+    clock.advance(59_999); // a millisecond early: still refused
     expect(await flow.start({ email: EMAIL, purpose: 'login' })).toMatchObject({
       error: { code: 'RATE_LIMITED' },
     });
-    clock.advance(1_000); // retryAfterSeconds was honest
+    clock.advance(1); // exactly 60 s after the first send: retryAfterSeconds was exact
     must(await flow.start({ email: EMAIL, purpose: 'login' }));
     expect(outbox.messages).toHaveLength(4);
   });
@@ -92,7 +107,7 @@ describe('flow.start', () => {
     const clock = createTestClock(Date.UTC(2026, 0, 1, 12, 0, 58));
     const { flow } = setup({
       now: clock.now,
-      store: memoryStore({ now: clock.now }),
+      store: memoryStore(),
       sender: { send: async () => void sentAt.push(clock.now()) },
     });
     for (let i = 0; i < 1030; i++) {
@@ -122,13 +137,7 @@ describe('flow.start', () => {
 
   it('a store that throws: STORE_UNAVAILABLE and nothing is sent', async () => {
     const broken: ChallengeStore = {
-      increment: async () => {
-        throw new Error('connection refused');
-      },
-      get: async () => {
-        throw new Error('connection refused');
-      },
-      setIfAbsent: async () => {
+      step: async () => {
         throw new Error('connection refused');
       },
     };
@@ -186,7 +195,7 @@ describe('flow.start', () => {
       ok: false,
       error: { code: 'SEND_FAILED' },
     });
-    expect((await flow.verify({ ...first, code })).ok).toBe(true);
+    expect((await flow.verify({ ...first, purpose: 'login', code })).ok).toBe(true);
   });
 
   it('rejects bad configuration at start-up', async () => {
@@ -214,7 +223,7 @@ describe('flow.start', () => {
     const loginCode = outbox.lastCode(EMAIL);
     must(await flow.start({ email: EMAIL, purpose: 'signup' }));
     // another purpose does not supersede this one
-    expect((await flow.verify({ ...login, code: wrong(loginCode) })).ok).toBe(false);
-    expect((await flow.verify({ ...login, code: loginCode })).ok).toBe(true);
+    expect((await flow.verify({ ...login, purpose: 'login', code: wrong(loginCode) })).ok).toBe(false);
+    expect((await flow.verify({ ...login, purpose: 'login', code: loginCode })).ok).toBe(true);
   });
 });

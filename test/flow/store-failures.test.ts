@@ -1,61 +1,86 @@
 // A store that fails, hangs or answers nonsense: the flow fails closed (STORE_UNAVAILABLE), never ok: true,
-// and a start sends nothing. Each failure is injected into a real memory store, one operation at a time.
+// and a start sends nothing. Each failure is injected into a real memory store, one step kind at a time.
 import { describe, expect, it } from 'vitest';
-import { type ChallengeStore, memoryStore } from '../../src/index.js';
-import { createTestClock } from '../../src/testing/index.js';
+import { type ChallengeStore, type FlowStep, memoryStore } from '../../src/index.js';
 import { EMAIL, must, setup } from './_setup.js';
 
-type Op = keyof ChallengeStore;
-type Fault = 'throw' | 'hang' | 'garbage';
+type Fault = 'throw' | 'hang' | 'garbage' | 'wrong shape' | 'ok without a status';
 
-/** A real memory store whose `op` starts failing with `fault` once `armed` is set. */
-function faultyStore(op: Op, fault: Fault) {
-  const clock = createTestClock();
-  const real = memoryStore({ now: clock.now });
+const ANSWERS: Record<Exclude<Fault, 'throw' | 'hang'>, unknown> = {
+  garbage: Number.NaN,
+  'wrong shape': { ok: 'yes' },
+  'ok without a status': { ok: true, gen: 1, attemptsRemaining: 5, resendAvailableAt: null, locale: 'en' },
+};
+
+/** A real memory store whose steps of `kind` start failing with `fault` once `armed` is set. */
+function faultyStore(kind: FlowStep['kind'], fault: Fault) {
+  const real = memoryStore();
   const state = { armed: false };
-  const wrap =
-    <A extends unknown[], R>(name: Op, fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      if (!state.armed || name !== op) return fn(...args);
-      if (fault === 'throw') return Promise.reject(new Error('ECONNRESET'));
-      if (fault === 'hang') return new Promise<R>(() => {});
-      return Promise.resolve((name === 'setIfAbsent' ? 'yes' : Number.NaN) as R);
-    };
   const store: ChallengeStore = {
-    increment: wrap('increment', real.increment),
-    get: wrap('get', real.get),
-    setIfAbsent: wrap('setIfAbsent', real.setIfAbsent),
+    step(key, step) {
+      if (!state.armed || step.kind !== kind) return real.step(key, step);
+      if (fault === 'throw') return Promise.reject(new Error('ECONNRESET'));
+      if (fault === 'hang') return new Promise(() => {});
+      return Promise.resolve(ANSWERS[fault] as never);
+    },
   };
-  return { store, state, clock };
+  return { store, state };
 }
 
-const cases = (['increment', 'get', 'setIfAbsent'] as const).flatMap((op) =>
-  (['throw', 'hang', 'garbage'] as const).map((fault) => [op, fault] as const),
-);
+const FAULTS = ['throw', 'hang', 'garbage', 'wrong shape', 'ok without a status'] as const;
 
 describe('store failures fail closed', () => {
-  it.each(cases)('verify with the right code when %s fails by %s: STORE_UNAVAILABLE', async (op, fault) => {
-    const { store, state, clock } = faultyStore(op, fault);
-    const { flow, outbox } = setup({ store, now: clock.now, policy: { storeTimeoutMs: 50 } });
-    const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
-    const code = outbox.lastCode(EMAIL);
-    state.armed = true;
-    const r = await flow.verify({ ...s, code });
-    expect(r).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
-    if (!r.ok) expect(r.error.toJSON()).not.toHaveProperty('cause');
-    state.armed = false; // once the store is back, the challenge is still usable: nothing was spent
-    expect((await flow.verify({ ...s, code })).ok).toBe(true);
-  });
-
-  it.each(cases.filter(([op]) => op !== 'setIfAbsent'))(
-    'start when %s fails by %s: STORE_UNAVAILABLE and nothing sent',
-    async (op, fault) => {
-      const { store, state, clock } = faultyStore(op, fault);
-      const { flow, outbox } = setup({ store, now: clock.now, policy: { storeTimeoutMs: 50 } });
+  it.each(FAULTS)(
+    'verify with the right code when the store fails by %s: STORE_UNAVAILABLE',
+    async (fault) => {
+      const { store, state } = faultyStore('verify', fault);
+      const { flow, outbox } = setup({ store, policy: { storeTimeoutMs: 50 } });
+      const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+      const code = outbox.lastCode(EMAIL);
       state.armed = true;
-      const r = await flow.start({ email: EMAIL, purpose: 'login' });
+      const r = await flow.verify({ ...s, purpose: 'login', code });
       expect(r).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
-      expect(outbox.messages).toHaveLength(0);
+      if (!r.ok) expect(r.error.toJSON()).not.toHaveProperty('cause');
+      state.armed = false; // once the store is back, the challenge is still usable: nothing was spent
+      expect((await flow.verify({ ...s, purpose: 'login', code })).ok).toBe(true);
     },
   );
+
+  it.each(FAULTS)('start when the store fails by %s: STORE_UNAVAILABLE and nothing sent', async (fault) => {
+    const { store, state } = faultyStore('start', fault);
+    const { flow, outbox } = setup({ store, policy: { storeTimeoutMs: 50 } });
+    state.armed = true;
+    const r = await flow.start({ email: EMAIL, purpose: 'login' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(outbox.messages).toHaveLength(0);
+  });
+
+  it.each(FAULTS)(
+    'resend, inspect and cancel when the store fails by %s: STORE_UNAVAILABLE',
+    async (fault) => {
+      for (const kind of ['resend', 'inspect', 'cancel'] as const) {
+        const { store, state } = faultyStore(kind, fault);
+        const { flow, outbox, clock } = setup({ store, policy: { storeTimeoutMs: 50 } });
+        const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+        clock.advance(60_000);
+        state.armed = true;
+        const r = await flow[kind](s);
+        expect(r).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+        expect(outbox.messages).toHaveLength(1);
+        state.armed = false;
+        expect((await flow.verify({ ...s, purpose: 'login', code: outbox.lastCode(EMAIL) })).ok).toBe(true);
+      }
+    },
+  );
+
+  it('a hung store costs one timeout per step, not one per counter', async () => {
+    const { store, state } = faultyStore('verify', 'hang');
+    const { flow, outbox } = setup({ store, policy: { storeTimeoutMs: 200 } });
+    const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+    state.armed = true;
+    const t0 = performance.now();
+    await flow.verify({ ...s, purpose: 'login', code: outbox.lastCode(EMAIL) });
+    // One 200 ms timeout; a step per counter would wait several (the bound is loose on purpose).
+    expect(performance.now() - t0).toBeLessThan(390);
+  });
 });

@@ -21,7 +21,12 @@ describe('flow.verify', () => {
       await flow.verify({ challengeId: started.challengeId, secret: started.secret, code, purpose: 'login' }),
     );
     expect(r.challenge).toMatchObject({ email: EMAIL, purpose: 'login', userId: 'u1', metadata: { a: 1 } });
-    const again = await flow.verify({ challengeId: started.challengeId, secret: started.secret, code });
+    const again = await flow.verify({
+      challengeId: started.challengeId,
+      secret: started.secret,
+      code,
+      purpose: 'login',
+    });
     expect(again).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
   });
 
@@ -31,7 +36,7 @@ describe('flow.verify', () => {
     const code = outbox.lastCode(EMAIL);
     const remaining: Array<number | undefined> = [];
     for (let i = 0; i < 5; i++) {
-      const r = await flow.verify({ ...s, code: wrong(code) });
+      const r = await flow.verify({ ...s, purpose: 'login', code: wrong(code) });
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(r.error.code).toBe('INVALID_CODE');
@@ -39,8 +44,8 @@ describe('flow.verify', () => {
       }
     }
     expect(remaining).toEqual([4, 3, 2, 1, 0]);
-    const right = await flow.verify({ ...s, code });
-    const bad = await flow.verify({ ...s, code: wrong(code) });
+    const right = await flow.verify({ ...s, purpose: 'login', code });
+    const bad = await flow.verify({ ...s, purpose: 'login', code: wrong(code) });
     expect(right).toMatchObject({ ok: false, error: { code: 'ATTEMPTS_EXCEEDED' } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'ATTEMPTS_EXCEEDED' } });
     expect(JSON.stringify(right)).toBe(JSON.stringify(bad));
@@ -51,12 +56,12 @@ describe('flow.verify', () => {
     const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
     const code = outbox.lastCode(EMAIL);
     const results = await Promise.all(
-      Array.from({ length: 200 }, () => flow.verify({ ...s, code: wrong(code) })),
+      Array.from({ length: 200 }, () => flow.verify({ ...s, purpose: 'login', code: wrong(code) })),
     );
     const codes = results.map((r) => (r.ok ? 'OK' : r.error.code));
     expect(codes.filter((c) => c === 'INVALID_CODE')).toHaveLength(5);
     expect(codes.filter((c) => c === 'ATTEMPTS_EXCEEDED')).toHaveLength(195);
-    expect(await flow.verify({ ...s, code })).toMatchObject({
+    expect(await flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
       ok: false,
       error: { code: 'ATTEMPTS_EXCEEDED' },
     });
@@ -67,11 +72,13 @@ describe('flow.verify', () => {
       const { flow, outbox } = setup({ policy: { maxAttempts } });
       const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
       const code = outbox.lastCode(EMAIL);
-      const results = await Promise.all(Array.from({ length: 50 }, () => flow.verify({ ...s, code })));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => flow.verify({ ...s, purpose: 'login', code })),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const refusals = new Set(results.flatMap((r) => (r.ok ? [] : [r.error.code])));
       expect([...refusals].every((c) => c === 'INVALID_CHALLENGE' || c === 'ATTEMPTS_EXCEEDED')).toBe(true);
-      expect((await flow.verify({ ...s, code })).ok).toBe(false);
+      expect((await flow.verify({ ...s, purpose: 'login', code })).ok).toBe(false);
     }
   });
 
@@ -80,29 +87,34 @@ describe('flow.verify', () => {
     const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
     const code = outbox.lastCode(EMAIL);
     clock.set(s.expiresAt);
-    expect(await flow.verify({ ...s, code })).toMatchObject({
+    expect(await flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
       ok: false,
       error: { code: 'CHALLENGE_EXPIRED' },
     });
     clock.set(s.expiresAt - 1);
-    expect((await flow.verify({ ...s, code })).ok).toBe(true);
+    expect((await flow.verify({ ...s, purpose: 'login', code })).ok).toBe(true);
   });
 
   it('a malformed code is INVALID_INPUT and burns no attempt', async () => {
     const { flow, outbox } = setup();
     const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
     for (const code of ['abc', '', '1234567', 42, null]) {
-      const r = await flow.verify({ ...s, code: code as string });
+      const r = await flow.verify({ ...s, purpose: 'login', code: code as string });
       expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', fields: ['code'] } });
     }
-    const r = await flow.verify({ ...s, code: wrong(outbox.lastCode(EMAIL)) });
+    const r = await flow.verify({ ...s, purpose: 'login', code: wrong(outbox.lastCode(EMAIL)) });
     expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_CODE', attemptsRemaining: 4 } });
   });
 
   it('refuses a secret sealed by the pure layer (no generation): only flow challenges are counted', async () => {
     const { flow } = setup();
     const c = createMailboxChallenge({ email: EMAIL, purpose: 'login' }, { keys });
-    const r = await flow.verify({ challengeId: c.challengeId, secret: c.secret, code: c.code });
+    const r = await flow.verify({
+      challengeId: c.challengeId,
+      secret: c.secret,
+      code: c.code,
+      purpose: 'login',
+    });
     expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
   });
 
@@ -112,7 +124,7 @@ describe('flow.verify', () => {
     const code = outbox.lastCode(EMAIL);
     const r = await flow.verify({ ...s, code, purpose: 'email-change' });
     expect(r).toMatchObject({ ok: false, error: { code: 'CHALLENGE_MISMATCH', fields: ['purpose'] } });
-    const w = await flow.verify({ ...s, code: wrong(code) });
+    const w = await flow.verify({ ...s, purpose: 'login', code: wrong(code) });
     expect(w).toMatchObject({ ok: false, error: { code: 'INVALID_CODE', attemptsRemaining: 4 } });
   });
 
@@ -186,6 +198,6 @@ describe('flow methods never throw on anything a client can send (fast-check)', 
       { numRuns: runs },
     );
     // The challenge survived all of it (no wrong code was well-formed enough to count): the code still works.
-    expect((await flow.verify({ ...s, code })).ok).toBe(true);
+    expect((await flow.verify({ ...s, purpose: 'login', code })).ok).toBe(true);
   });
 });

@@ -58,6 +58,7 @@ describe('consoleSender', () => {
       challengeId: started.challengeId,
       secret: started.secret,
       code: code!,
+      purpose: 'login',
     });
     expect(verified.ok).toBe(true);
   });
@@ -96,5 +97,45 @@ describe('consoleSender', () => {
         '└─',
       ].join('\n'),
     );
+  });
+
+  describe('under NODE_ENV=production', () => {
+    afterEach(() => vi.unstubAllEnvs());
+    const mail = {
+      to: EMAIL,
+      subject: 's',
+      text: '123456',
+      html: '<p>123456</p>',
+      headers: {},
+      challengeId: 'c1',
+      purpose: 'login',
+      locale: 'en',
+    };
+
+    it('warns when created and with every email', async () => {
+      vi.stubEnv('NODE_ENV', 'production');
+      const warnings: string[] = [];
+      const sender = consoleSender({ log: () => undefined, warn: (line) => warnings.push(line) });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/WARNING: consoleSender .* NODE_ENV=production/);
+      expect(warnings[0]).toMatch(/anyone who can read the logs can sign in/);
+      await sender.send(mail);
+      await sender.send(mail);
+      expect(warnings).toHaveLength(3);
+    });
+
+    it('warns on console.warn by default', () => {
+      vi.stubEnv('NODE_ENV', 'production');
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      consoleSender({ log: () => undefined });
+      expect(warn).toHaveBeenCalledTimes(1);
+    });
+
+    it('says nothing in development', async () => {
+      vi.stubEnv('NODE_ENV', 'development');
+      const warnings: string[] = [];
+      await consoleSender({ log: () => undefined, warn: (line) => warnings.push(line) }).send(mail);
+      expect(warnings).toEqual([]);
+    });
   });
 });

@@ -1,85 +1,443 @@
-// One conformance suite for every ChallengeStore: each store file calls testStore() with a factory.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ChallengeStore } from '../../src/index.js';
+// One conformance suite for every ChallengeStore. The rules are written once (src/flow/_state.ts); each
+// store runs them (memory, compare-and-set, Postgres) or mirrors them (the Redis script), and this suite
+// holds every one of them to the same behaviour: two app servers (two flows, each with its own store
+// object, sender and possibly its own key order) sharing one backing store, on one fake clock.
+import { describe, expect, it } from 'vitest';
+import {
+  type ChallengeStore,
+  createMailboxFlow,
+  generateKey,
+  type MailboxFlow,
+  type MailboxKeys,
+  type MailboxPolicy,
+} from '../../src/index.js';
+import {
+  createTestClock,
+  createTestOutbox,
+  type TestClock,
+  type TestOutbox,
+} from '../../src/testing/index.js';
+import { must, wrong } from '../flow/_setup.js';
+import { testFlowAcrossServers } from '../flow/races.js';
 
 export interface StoreHarness {
-  store: ChallengeStore;
-  /** Moves the store's time forward (a fake clock, or real sleeping for a server). */
-  advance(ms: number): Promise<void>;
-  cleanup?(): Promise<void>;
+  /** A new store object over the shared backing store: another app server's view of it. */
+  store(): ChallengeStore;
+  /** Loses every record at once (FLUSHALL, TRUNCATE, a restart). */
+  lose(): Promise<void>;
 }
 
+interface Server {
+  flow: MailboxFlow;
+  outbox: TestOutbox;
+}
+
+const KEY_A = generateKey('a');
+const KEY_B = generateKey('b');
+
 let counter = 0;
-/** A key no other test (or earlier run against a shared server) uses. */
-const fresh = (label: string) => `mc:test:${label}:${process.pid}:${Date.now()}:${counter++}`;
+/** A mailbox no other test (or earlier run against a shared server) uses. */
+const freshEmail = (label = 'ada') => `${label}.${process.pid}.${Date.now()}.${counter++}@example.com`;
 
-export function testStore(name: string, create: () => Promise<StoreHarness>): void {
-  describe(`${name} store conformance`, () => {
-    let h: StoreHarness | undefined;
-    const harness = async () => {
-      h = await create();
-      return h;
-    };
-    afterEach(async () => {
-      await h?.cleanup?.();
-      h = undefined;
+// The defaults, pinned here so that changing a default breaks only the test that owns the defaults.
+const POLICY: Partial<MailboxPolicy> = {
+  ttlSeconds: 600,
+  maxAttempts: 5,
+  addressFailures: { max: 20, windowSeconds: 86_400 },
+  sendLimits: [
+    { max: 3, windowSeconds: 60 },
+    { max: 10, windowSeconds: 3_600 },
+  ],
+  resendWindowSeconds: 3_600,
+  resendCooldownSeconds: 30,
+  // Correctness, not latency, is under test: 200 parallel steps queue on one record (and on a loaded CI
+  // machine), so give each step time rather than read a slow answer as a store outage.
+  storeTimeoutMs: 30_000,
+};
+
+export function testStore(name: string, harness: () => StoreHarness): void {
+  describe(`${name}: store conformance`, () => {
+    /** Flows sharing the backing store and one clock; `keys` per server (rotation), policy for all. */
+    function servers(
+      options: { keys?: MailboxKeys[]; policy?: Partial<MailboxPolicy>; clock?: TestClock } = {},
+    ) {
+      const h = harness();
+      const clock = options.clock ?? createTestClock(Date.UTC(2026, 0, 1, 12));
+      const list = (options.keys ?? [[KEY_A], [KEY_A]]).map((keys): Server => {
+        const outbox = createTestOutbox();
+        const flow = createMailboxFlow({
+          keys,
+          sender: outbox,
+          appName: 'Acme',
+          store: h.store(),
+          now: clock.now,
+          policy: { ...POLICY, ...options.policy },
+        });
+        return { flow, outbox };
+      });
+      return { clock, servers: list, lose: () => h.lose() };
+    }
+
+    describe('races between two app servers', () => {
+      testFlowAcrossServers((policy) => {
+        const {
+          servers: [a, b],
+        } = servers({ policy: { ...policy, resendCooldownSeconds: 0 } });
+        return [a!, b!];
+      });
     });
 
-    it('increment starts at 1 and counts up; get reads the value; missing keys are null', async () => {
-      const { store } = await harness();
-      const key = fresh('count');
-      expect(await store.get(key)).toBeNull();
-      expect(await store.increment(key, 60)).toBe(1);
-      expect(await store.increment(key, 60)).toBe(2);
-      expect(await store.increment(key, 60)).toBe(3);
-      expect(await store.get(key)).toBe(3);
+    it('send limits slide exactly: the 4th email goes out exactly 60 s after the 1st, not a slot later', async () => {
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
+      const email = freshEmail();
+      const t0 = clock.now();
+      must(await a!.flow.start({ email, purpose: 'login' }));
+      clock.advance(1);
+      must(await b!.flow.start({ email, purpose: 'login' }));
+      clock.advance(1);
+      must(await a!.flow.start({ email, purpose: 'login' }));
+      clock.set(t0 + 59_999);
+      expect(await b!.flow.start({ email, purpose: 'login' })).toMatchObject({
+        ok: false,
+        error: { code: 'RATE_LIMITED', retryAfterSeconds: 1 },
+      });
+      clock.set(t0 + 60_000);
+      must(await b!.flow.start({ email, purpose: 'login' }));
     });
 
-    it('1,000 parallel increments each get a distinct value 1..1000', async () => {
-      const { store } = await harness();
-      const key = fresh('parallel');
-      const values = await Promise.all(Array.from({ length: 1000 }, () => store.increment(key, 60)));
-      expect(new Set(values).size).toBe(1000);
-      expect(Math.min(...values)).toBe(1);
-      expect(Math.max(...values)).toBe(1000);
-      expect(await store.get(key)).toBe(1000);
+    it('retryAfterSeconds waits for every limit, exact to the second, and a return at that time is let through', async () => {
+      const {
+        clock,
+        servers: [a],
+      } = servers({
+        policy: {
+          sendLimits: [
+            { max: 3, windowSeconds: 60 },
+            { max: 4, windowSeconds: 3_600 },
+          ],
+        },
+      });
+      const email = freshEmail();
+      const t0 = clock.now();
+      for (const at of [0, 61_000, 62_000, 63_000]) {
+        clock.set(t0 + at);
+        must(await a!.flow.start({ email, purpose: 'login' }));
+      }
+      clock.set(t0 + 64_000);
+      const refused = await a!.flow.start({ email, purpose: 'login' });
+      // The minute limit frees up at 121 s, the hour limit only at 3,600 s: the answer is the later one.
+      expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterSeconds: 3_536 } });
+      clock.set(t0 + 3_600_000 - 1);
+      expect((await a!.flow.start({ email, purpose: 'login' })).ok).toBe(false);
+      clock.set(t0 + 3_600_000);
+      must(await a!.flow.start({ email, purpose: 'login' }));
     });
 
-    it('setIfAbsent succeeds for exactly one of 200 parallel calls', async () => {
-      const { store } = await harness();
-      const key = fresh('once');
-      const results = await Promise.all(Array.from({ length: 200 }, () => store.setIfAbsent(key, 60)));
-      expect(results.filter(Boolean)).toHaveLength(1);
-      expect(await store.setIfAbsent(key, 60)).toBe(false);
-      expect(await store.get(key)).not.toBeNull();
+    it('one mailbox identity: +tags and case share the send limits and the failure budget; mail goes as typed', async () => {
+      const {
+        servers: [a, b],
+      } = servers({ policy: { sendLimits: [{ max: 100, windowSeconds: 60 }] } });
+      const base = freshEmail('victim');
+      const [local, domain] = base.split('@') as [string, string];
+      let evaluated = 0;
+      for (let n = 0; evaluated < 30 && n < 30; n++) {
+        const email = `${local}+${n}@${n % 2 ? domain.toUpperCase() : domain}`;
+        const s = await (n % 2 ? a! : b!).flow.start({ email, purpose: 'login' });
+        if (!s.ok) {
+          expect(s.error.code).toBe('ATTEMPTS_EXCEEDED');
+          break;
+        }
+        const outbox = (n % 2 ? a! : b!).outbox;
+        expect(outbox.messages.at(-1)!.to).toBe(email);
+        const code = outbox.lastCode(email);
+        for (let i = 0; i < 5; i++) {
+          const r = await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) });
+          if (!r.ok && r.error.code === 'INVALID_CODE') evaluated++;
+        }
+      }
+      expect(evaluated).toBe(20);
     });
 
-    it('keys are isolated from each other', async () => {
-      const { store } = await harness();
-      const [a, b, c] = [fresh('a'), fresh('b'), fresh('c')];
-      await store.increment(a, 60);
-      await store.increment(a, 60);
-      expect(await store.setIfAbsent(c, 60)).toBe(true);
-      expect(await store.get(a)).toBe(2);
-      expect(await store.get(b)).toBeNull();
-      expect(await store.increment(b, 60)).toBe(1);
-      expect(await store.setIfAbsent(b, 60)).toBe(false);
-      expect(await store.get(a)).toBe(2);
+    it('the failure budget slides: no burst of 40 around a day boundary', async () => {
+      const {
+        clock,
+        servers: [a],
+      } = servers({ policy: { maxAttempts: 100 } });
+      clock.set(Date.UTC(2026, 0, 1, 23, 59));
+      const email = freshEmail();
+      const s = must(await a!.flow.start({ email, purpose: 'login' }));
+      const code = a!.outbox.lastCode(email);
+      let evaluated = 0;
+      for (const at of [Date.UTC(2026, 0, 1, 23, 59, 30), Date.UTC(2026, 0, 2, 0, 0, 30)]) {
+        clock.set(at);
+        for (let i = 0; i < 20; i++) {
+          const r = await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) });
+          if (!r.ok && r.error.code === 'INVALID_CODE') evaluated++;
+        }
+      }
+      expect(evaluated).toBe(20);
     });
 
-    it('keys expire after their ttl, and an increment does not extend it (fixed window)', async () => {
-      const { store, advance } = await harness();
-      const [counted, flagged] = [fresh('ttl'), fresh('flag')];
-      expect(await store.increment(counted, 1)).toBe(1);
-      expect(await store.setIfAbsent(flagged, 1)).toBe(true);
-      await advance(600);
-      expect(await store.increment(counted, 1)).toBe(2);
-      expect(await store.get(flagged)).not.toBeNull();
-      await advance(700);
-      expect(await store.get(counted)).toBeNull();
-      expect(await store.get(flagged)).toBeNull();
-      expect(await store.increment(counted, 1)).toBe(1);
-      expect(await store.setIfAbsent(flagged, 1)).toBe(true);
+    it('a code from an earlier email, typed with the newest secret, is CHALLENGE_SUPERSEDED and costs nothing', async () => {
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
+      const email = freshEmail();
+      const first = must(await a!.flow.start({ email, purpose: 'login' }));
+      const firstCode = a!.outbox.lastCode(email);
+      const second = must(await b!.flow.start({ email, purpose: 'login' })); // the form, submitted twice
+      const secondCode = b!.outbox.lastCode(email);
+      clock.advance(30_000);
+      const third = must(await a!.flow.resend(second)); // and the resend button
+      const thirdCode = a!.outbox.lastCode(email);
+      for (let i = 0; i < 12; i++) {
+        for (const old of [firstCode, secondCode]) {
+          if (old === thirdCode) continue;
+          const r = await (i % 2 ? a! : b!).flow.verify({ ...third, purpose: 'login', code: old });
+          expect(r).toMatchObject({ ok: false, error: { code: 'CHALLENGE_SUPERSEDED' } });
+        }
+      }
+      expect(await a!.flow.inspect(third)).toMatchObject({
+        ok: true,
+        status: 'pending',
+        attemptsRemaining: 5,
+      });
+      expect(await a!.flow.inspect(first)).toMatchObject({ ok: true, status: 'superseded' });
+      must(await b!.flow.verify({ ...third, purpose: 'login', code: thirdCode }));
+    });
+
+    it('resend: same challengeId, first-send time kept, never after use, never past the resend window', async () => {
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
+      const email = freshEmail();
+      const s = must(await a!.flow.start({ email, purpose: 'login', userId: 'u1' }));
+      const created = clock.now();
+      let last = s;
+      for (let i = 0; i < 3; i++) {
+        clock.advance(19 * 60_000);
+        last = must(await (i % 2 ? a! : b!).flow.resend(last));
+        expect(last.challengeId).toBe(s.challengeId);
+      }
+      clock.set(created + 3_600_000); // the window closes an hour after the first send, however often resent
+      expect(await a!.flow.resend(last)).toMatchObject({ ok: false, error: { code: 'CHALLENGE_EXPIRED' } });
+      clock.set(created + 3_600_000 - 1);
+      const fresh = must(await b!.flow.resend(last));
+      const used = must(
+        await a!.flow.verify({ ...fresh, purpose: 'login', code: b!.outbox.lastCode(email) }),
+      );
+      expect(used.challenge).toMatchObject({ createdAt: created, userId: 'u1', challengeId: s.challengeId });
+      clock.advance(11 * 60_000); // the used marker lives as long as the resend window: no resend after use
+      for (const secret of [s, last, fresh]) {
+        expect((await a!.flow.resend(secret)).ok).toBe(false);
+        expect(
+          (await b!.flow.verify({ ...secret, purpose: 'login', code: b!.outbox.lastCode(email) })).ok,
+        ).toBe(false);
+      }
+    });
+
+    it('a verify and a resend in flight together: the old code and the new code never both work', async () => {
+      for (let round = 0; round < 20; round++) {
+        const {
+          clock,
+          servers: [a, b],
+        } = servers();
+        const email = freshEmail();
+        const s = must(await a!.flow.start({ email, purpose: 'login' }));
+        const oldCode = a!.outbox.lastCode(email);
+        clock.advance(30_000);
+        const [verified, resent] = await Promise.all([
+          b!.flow.verify({ ...s, purpose: 'login', code: oldCode }),
+          a!.flow.resend(s),
+        ]);
+        let successes = verified.ok ? 1 : 0;
+        if (resent.ok) {
+          const r = await b!.flow.verify({ ...resent, purpose: 'login', code: a!.outbox.lastCode(email) });
+          if (r.ok) successes++;
+        }
+        expect(successes).toBe(1);
+      }
+    });
+
+    it('rotation: [A] and [B, A] on one store share every record; nothing revives, every cap stays exact', async () => {
+      const {
+        clock,
+        servers: [old, rotated],
+      } = servers({ keys: [[KEY_A], [KEY_B, KEY_A]] });
+      const email = freshEmail();
+      // Sealed by A, used through [B, A]: never again through [A].
+      const s = must(await old!.flow.start({ email, purpose: 'login' }));
+      const code = old!.outbox.lastCode(email);
+      must(await rotated!.flow.verify({ ...s, purpose: 'login', code }));
+      expect((await old!.flow.verify({ ...s, purpose: 'login', code })).ok).toBe(false);
+      // Sealed by B, superseded through [A]: the old code never works again on either.
+      clock.advance(60_000);
+      const t = must(await rotated!.flow.start({ email, purpose: 'signup' }));
+      const tCode = rotated!.outbox.lastCode(email);
+      must(await old!.flow.start({ email, purpose: 'signup' }));
+      expect(await rotated!.flow.verify({ ...t, purpose: 'signup', code: tCode })).toMatchObject({
+        ok: false,
+        error: { code: 'CHALLENGE_SUPERSEDED' },
+      });
+      // [A] cannot even open a secret sealed by B.
+      expect((await old!.flow.verify({ ...t, purpose: 'signup', code: tCode })).ok).toBe(false);
+      // 10 wrong guesses alternating between the two: exactly 5 are evaluated.
+      clock.advance(60_000);
+      const u = must(await rotated!.flow.start({ email, purpose: 'email-change' }));
+      const uCode = rotated!.outbox.lastCode(email);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? old! : rotated!).flow.verify({ ...u, purpose: 'email-change', code: wrong(uCode) }),
+        ),
+      );
+      expect(answers.filter((r) => !r.ok && r.error.code === 'INVALID_CODE')).toHaveLength(5);
+      // The send limits count both: 3 sends in this minute at most.
+      const sends = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? old! : rotated!).flow.start({ email, purpose: 'login' }),
+        ),
+      );
+      expect(sends.filter((r) => r.ok)).toHaveLength(2); // email-change was the first send this minute
+    });
+
+    it('rotation with a storeSecret: removing the old key keeps budgets and used challenges', async () => {
+      const storeSecret = generateKey('s').secret;
+      const h = harness();
+      const clock = createTestClock(Date.UTC(2026, 0, 1, 12));
+      const make = (keys: MailboxKeys) => {
+        const outbox = createTestOutbox();
+        const flow = createMailboxFlow({
+          keys,
+          storeSecret,
+          sender: outbox,
+          appName: 'Acme',
+          store: h.store(),
+          now: clock.now,
+          policy: POLICY,
+        });
+        return { flow, outbox };
+      };
+      const [before, during, after] = [make([KEY_A]), make([KEY_B, KEY_A]), make([KEY_B])];
+      const email = freshEmail();
+      for (let i = 0; i < 3; i++)
+        must(await [before, during, after][i]!.flow.start({ email, purpose: 'login' }));
+      expect(await after.flow.start({ email, purpose: 'login' })).toMatchObject({
+        ok: false,
+        error: { code: 'RATE_LIMITED' },
+      });
+      // Used through [B, A], never again through [B] alone.
+      const other = freshEmail();
+      const s = must(await during.flow.start({ email: other, purpose: 'login' }));
+      const code = during.outbox.lastCode(other);
+      must(await after.flow.verify({ ...s, purpose: 'login', code }));
+      expect((await during.flow.verify({ ...s, purpose: 'login', code })).ok).toBe(false);
+      expect((await after.flow.verify({ ...s, purpose: 'login', code })).ok).toBe(false);
+    });
+
+    it('lost state (flush, eviction, restart) fails closed: nothing verifies, nothing resends, a new start works', async () => {
+      const {
+        clock,
+        servers: [a, b],
+        lose,
+      } = servers();
+      const email = freshEmail();
+      const used = must(await a!.flow.start({ email, purpose: 'signup' }));
+      const usedCode = a!.outbox.lastCode(email);
+      must(await a!.flow.verify({ ...used, purpose: 'signup', code: usedCode }));
+      const locked = must(await a!.flow.start({ email, purpose: 'login' }));
+      const lockedCode = a!.outbox.lastCode(email);
+      for (let i = 0; i < 4; i++)
+        await a!.flow.verify({ ...locked, purpose: 'login', code: wrong(lockedCode) });
+      const pending = must(await b!.flow.start({ email, purpose: 'email-change' }));
+      const pendingCode = b!.outbox.lastCode(email);
+      await lose();
+      clock.advance(30_000);
+      for (const [s, purpose, code] of [
+        [used, 'signup', usedCode],
+        [locked, 'login', lockedCode],
+        [pending, 'email-change', pendingCode],
+      ] as const) {
+        expect(await b!.flow.verify({ ...s, purpose, code })).toMatchObject({
+          ok: false,
+          error: { code: 'INVALID_CHALLENGE' },
+        });
+        expect(await a!.flow.verify({ ...s, purpose, code: wrong(code) })).toMatchObject({
+          ok: false,
+          error: { code: 'INVALID_CHALLENGE' },
+        });
+        expect(await a!.flow.resend(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+        expect(await a!.flow.inspect(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+      }
+      const again = must(await a!.flow.start({ email, purpose: 'login' }));
+      must(await b!.flow.verify({ ...again, purpose: 'login', code: a!.outbox.lastCode(email) }));
+      // The lost challenge of that purpose is now plainly superseded, and still never verifies.
+      expect((await b!.flow.verify({ ...locked, purpose: 'login', code: lockedCode })).ok).toBe(false);
+    });
+
+    it('inspect reports every status; cancel ends a challenge for good', async () => {
+      const {
+        clock,
+        servers: [a, b],
+      } = servers();
+      const email = freshEmail();
+      const s = must(await a!.flow.start({ email, purpose: 'login' }));
+      const code = a!.outbox.lastCode(email);
+      expect(await b!.flow.inspect(s)).toEqual({
+        ok: true,
+        purpose: 'login',
+        email,
+        status: 'pending',
+        expiresAt: s.expiresAt,
+        resendAvailableAt: clock.now() + 30_000,
+        attemptsRemaining: 5,
+        codeLength: 6,
+        codeAlphabet: 'digits',
+      });
+      await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) });
+      expect(await b!.flow.inspect(s)).toMatchObject({ status: 'pending', attemptsRemaining: 4 });
+      clock.advance(600_000);
+      expect(await b!.flow.inspect(s)).toMatchObject({ status: 'expired', resendAvailableAt: clock.now() });
+      must(await b!.flow.cancel(s));
+      expect(await a!.flow.inspect(s)).toMatchObject({ status: 'cancelled', resendAvailableAt: null });
+      expect(await a!.flow.resend(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+
+      const t = must(await a!.flow.start({ email, purpose: 'signup' }));
+      const tCode = a!.outbox.lastCode(email);
+      must(await b!.flow.cancel(t));
+      expect(await b!.flow.verify({ ...t, purpose: 'signup', code: tCode })).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_CHALLENGE' },
+      });
+
+      clock.advance(60_000);
+      const u = must(await a!.flow.start({ email, purpose: 'email-change' }));
+      const uCode = a!.outbox.lastCode(email);
+      for (let i = 0; i < 5; i++) await b!.flow.verify({ ...u, purpose: 'email-change', code: wrong(uCode) });
+      expect(await a!.flow.inspect(u)).toMatchObject({
+        status: 'locked',
+        attemptsRemaining: 0,
+        resendAvailableAt: null,
+      });
+
+      const v = must(await a!.flow.start({ email, purpose: 'login' }));
+      must(await a!.flow.verify({ ...v, purpose: 'login', code: a!.outbox.lastCode(email) }));
+      expect(await b!.flow.inspect(v)).toMatchObject({ status: 'used', resendAvailableAt: null });
+    });
+
+    it('mailboxes are isolated: one spent mailbox never limits another', async () => {
+      const {
+        servers: [a],
+      } = servers();
+      const [spent, other] = [freshEmail(), freshEmail()];
+      for (let i = 0; i < 3; i++) must(await a!.flow.start({ email: spent, purpose: 'login' }));
+      expect((await a!.flow.start({ email: spent, purpose: 'login' })).ok).toBe(false);
+      const s = must(await a!.flow.start({ email: other, purpose: 'login' }));
+      must(await a!.flow.verify({ ...s, purpose: 'login', code: a!.outbox.lastCode(other) }));
     });
   });
 }

@@ -6,21 +6,41 @@
 //
 // Layouts are parsed once into a list of parts; a render is one walk over that list, concatenating strings.
 
-/** Values filled per call. */
+/** Values filled per call or per configuration (never translated strings). */
 export const VALUE_SLOTS = [
   'appName',
   'code',
   'email',
   'newEmail',
+  'recipientName',
+  /** The lifetime in natural units, e.g. "10 minutes", "2 hours", "30 seconds". */
+  'duration',
+  /** The same text as `duration`, under the name layouts used before hours and seconds existed. */
   'minutes',
   'subject',
   'linkUrl',
   'logoUrl',
+  'logoDarkUrl',
+  'logoWidth',
+  'logoHeight',
   'brandColor',
   'brandTextColor',
+  'brandColorDark',
+  'brandTextColorDark',
   'supportText',
+  /** The footer links, built by the library from `{ text, href }` pairs: HTML links, or text lines. */
+  'footerLinks',
+  'notMeUrl',
+  'supportUrl',
+  /** Set (to "1") when the app has passwords: the notice then says to change it. */
+  'hasPassword',
   'lang',
   'dir',
+  /** `left` for left-to-right locales, `right` for right-to-left ones: where lines start. */
+  'start',
+  /** The code's font size and letter spacing, by its length, so it stays on one line at 320 px. */
+  'codeSize',
+  'codeSpacing',
 ] as const;
 export type ValueSlot = (typeof VALUE_SLOTS)[number];
 
@@ -39,7 +59,17 @@ export const CODE_STRING_SLOTS = [
 ] as const;
 
 /** Locale strings of the notice sent to the old address on an email change. */
-export const NOTICE_STRING_SLOTS = ['preheader', 'heading', 'body', 'ifYou', 'ifNotYou', 'sentTo'] as const;
+export const NOTICE_STRING_SLOTS = [
+  'preheader',
+  'heading',
+  'body',
+  'ifYou',
+  'ifNotYou',
+  'ifNotYouPassword',
+  'notMe',
+  'support',
+  'sentTo',
+] as const;
 
 export type Values = Partial<Record<ValueSlot, string>>;
 
@@ -143,10 +173,11 @@ export function fillStrings(
   layout: string,
   strings: Readonly<Record<string, string>>,
   encode: (s: string) => string,
+  slot: (name: string) => string = (name) => `{{${name}}}`,
 ): string {
   return layout.replace(TAG, (tag, sigil: string, name: string) =>
     sigil === '' && Object.hasOwn(strings, name)
-      ? encode(strings[name]!).replace(/\{(\w+)\}/g, '{{$1}}')
+      ? encode(strings[name]!).replace(/\{(\w+)\}/g, (_, inner: string) => slot(inner))
       : tag,
   );
 }

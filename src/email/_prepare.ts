@@ -1,0 +1,369 @@
+// Per call, an email is: pick the locale, take its half-filled layout from a cache (locale strings already in
+// place, parsed once), bind the host's values once per configuration, escape the few per-call values, fill.
+// No MJML, no HTML parsing, no regex over the layout.
+import { invalidInput } from '../errors.js';
+import type { FooterLink } from './_catalog.js';
+import { LAYOUTS, type PurposeKind } from './_compiled.js';
+import { escapeHtml } from './_escape.js';
+import {
+  bindSlots,
+  type CompiledTemplate,
+  fillSlots,
+  fillStrings,
+  type Part,
+  parseSlots,
+  type ValueSlot,
+  type Values,
+} from './_fill.js';
+import type { LocaleStrings, PluralForms } from './_strings.js';
+
+/** The default brand colour: a blue with 5.2:1 contrast against white button text. */
+export const DEFAULT_BRAND_COLOR = '#2563eb';
+/** The card behind the button, light and dark (templates/_head.mjml). */
+export const CARD_LIGHT = '#ffffff';
+export const CARD_DARK = '#1c1c21';
+
+export interface Prepared {
+  html: readonly Part[];
+  text: readonly Part[];
+  subject: readonly Part[];
+  subjectWithCode: readonly Part[];
+}
+
+type ByKind = Map<string, Prepared>;
+const builtIn = new WeakMap<LocaleStrings, ByKind>();
+const custom = new WeakMap<CompiledTemplate, WeakMap<LocaleStrings, ByKind>>();
+const noEscape = (s: string) => s;
+/** A locale string's `{name}` placeholders as `{{name}}` slots. */
+const asSlots = (s: string) => s.replace(/\{(\w+)\}/g, '{{$1}}');
+// Addresses and codes are left-to-right inside any sentence: isolated, they keep their order in Arabic.
+const LTR_VALUES = new Set(['email', 'newEmail', 'code']);
+const htmlSlot = (name: string) =>
+  LTR_VALUES.has(name) ? `<span dir="ltr">{{${name}}}</span>` : `{{${name}}}`;
+
+function cached(
+  cache: WeakMap<LocaleStrings, ByKind>,
+  strings: LocaleStrings,
+  kind: string,
+  make: () => Prepared,
+) {
+  let byKind = cache.get(strings);
+  if (!byKind) {
+    byKind = new Map();
+    cache.set(strings, byKind);
+  }
+  let prepared = byKind.get(kind);
+  if (!prepared) {
+    prepared = make();
+    byKind.set(kind, prepared);
+  }
+  return prepared;
+}
+
+/** The layout of a code email for a locale's strings and a purpose kind, strings in place (cached). */
+export function preparedCode(
+  strings: LocaleStrings,
+  kind: PurposeKind,
+  template?: CompiledTemplate,
+): Prepared {
+  let cache = builtIn;
+  if (template) {
+    cache = custom.get(template) ?? new WeakMap();
+    custom.set(template, cache);
+  }
+  return cached(cache, strings, kind, () => {
+    // The kind's own strings (heading, intro, button…) over the shared ones; the subjects are not slots.
+    const { subject, subjectWithCode, ...message } = strings[kind];
+    let prepared: Prepared;
+    try {
+      prepared = prepare(
+        template ?? LAYOUTS.code,
+        { ...strings.common, ...message },
+        template?.subject ?? asSlots(subject),
+      );
+    } catch (error) {
+      // Only a hand-made template gets here: compileTemplate() checks the same things up front.
+      throw invalidInput(['message.template'], `message.template: ${(error as Error).message}`);
+    }
+    prepared.subjectWithCode = template?.subject ? prepared.subject : parseSlots(asSlots(subjectWithCode));
+    return prepared;
+  });
+}
+
+/** The notice layout for a locale's strings (cached). */
+export function preparedNotice(strings: LocaleStrings): Prepared {
+  return cached(builtIn, strings, '$notice', () => {
+    const { subject, ...notice } = strings.notice;
+    return prepare(LAYOUTS.notice, { ...notice, sentTo: strings.common.sentTo }, asSlots(subject));
+  });
+}
+
+function prepare(
+  layout: { html: string; text: string },
+  strings: Record<string, string>,
+  subject: string,
+): Prepared {
+  // A heading never breaks at a hyphen ("E- / Mail-Adresse" on a phone): U+2011 is a hyphen that does not.
+  const html = { ...strings, heading: (strings.heading ?? '').replaceAll('-', '\u2011') };
+  const parsedSubject = parseSlots(subject);
+  return {
+    html: parseSlots(fillStrings(layout.html, html, escapeHtml, htmlSlot)),
+    text: parseSlots(fillStrings(layout.text, strings, noEscape)),
+    subject: parsedSubject,
+    subjectWithCode: parsedSubject,
+  };
+}
+
+const pluralRules = new Map<string, Intl.PluralRules | null>();
+
+function plural(tag: string, forms: PluralForms, n: number): string {
+  let rules = pluralRules.get(tag);
+  if (rules === undefined) {
+    try {
+      rules = new Intl.PluralRules(tag);
+    } catch {
+      rules = null; // a runtime without Intl plural data (or a made-up tag) still gets the "other" form
+    }
+    if (pluralRules.size < 256) pluralRules.set(tag, rules);
+  }
+  return ((rules && forms[rules.select(n)]) || forms.other).replace('{n}', String(n));
+}
+
+/**
+ * A lifetime in natural units, never more than is left: seconds under a minute, whole minutes up to 119,
+ * then whole hours (rounded down: 150 minutes read "2 hours", 30 seconds "30 seconds", never "1 minute").
+ */
+export function durationText(tag: string, units: LocaleStrings['units'], ttlSeconds: number): string {
+  const seconds = Math.max(1, Math.floor(ttlSeconds));
+  if (seconds < 60) return plural(tag, units.seconds, seconds);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 120) return plural(tag, units.minutes, minutes);
+  return plural(tag, units.hours, Math.floor(minutes / 60));
+}
+
+/** The code's size by its length: at 320 px and without `<style>`, 10 characters still fit on one line. */
+export function codeMetrics(length: number): { codeSize: string; codeSpacing: string } {
+  if (length <= 6) return { codeSize: '34px', codeSpacing: '8px' };
+  if (length <= 8) return { codeSize: '28px', codeSpacing: '5px' };
+  return { codeSize: '24px', codeSpacing: '3px' };
+}
+
+/** The host's values, resolved for one locale: what a prepared layout is specialised for. */
+export interface HostValues {
+  appName: string;
+  logo?: { url: string; darkUrl?: string; width: number; height: number };
+  brandColor?: string;
+  brandColorDark?: string;
+  supportText?: string;
+  footerLinks?: readonly FooterLink[];
+  notMeUrl?: string;
+  supportUrl?: string;
+  hasPassword?: boolean;
+}
+
+/** Every value of one message. One object literal of a fixed shape: V8 keeps it fast. */
+export function messageValues(
+  tag: string,
+  dir: 'ltr' | 'rtl',
+  host: HostValues,
+  perCall: Pick<Values, 'code' | 'email' | 'newEmail' | 'duration' | 'linkUrl' | 'recipientName'>,
+): Values {
+  const brandColor = host.brandColor ?? DEFAULT_BRAND_COLOR;
+  const brandColorDark = host.brandColorDark ?? darkVariant(brandColor);
+  const metrics = perCall.code === undefined ? undefined : codeMetrics(perCall.code.length);
+  return {
+    appName: host.appName,
+    logoUrl: host.logo?.url,
+    logoDarkUrl: host.logo?.darkUrl,
+    logoWidth: host.logo ? String(host.logo.width) : undefined,
+    logoHeight: host.logo ? String(host.logo.height) : undefined,
+    brandColor,
+    brandTextColor: textColorOn(brandColor),
+    brandColorDark,
+    brandTextColorDark: textColorOn(brandColorDark),
+    supportText: host.supportText,
+    footerLinks: host.footerLinks?.length ? footerText(host.footerLinks) : undefined,
+    notMeUrl: host.notMeUrl,
+    supportUrl: host.supportUrl,
+    hasPassword: host.hasPassword ? '1' : undefined,
+    lang: tag,
+    dir,
+    start: dir === 'rtl' ? 'right' : 'left',
+    code: perCall.code,
+    codeSize: metrics?.codeSize,
+    codeSpacing: metrics?.codeSpacing,
+    email: perCall.email,
+    newEmail: perCall.newEmail,
+    recipientName: perCall.recipientName,
+    duration: perCall.duration,
+    minutes: perCall.duration,
+    linkUrl: perCall.linkUrl,
+  };
+}
+
+// Footer links travel as text ("Privacy: https://…" lines) in the values; the HTML part gets links built
+// here from the same pairs, each part escaped, so a host never supplies markup.
+const FOOTER_SEPARATOR = '\u0000';
+function footerText(links: readonly FooterLink[]): string {
+  return links.map((l) => `${l.text}${FOOTER_SEPARATOR}${l.href}`).join('\n');
+}
+function footerHtml(value: string): string {
+  return value
+    .split('\n')
+    .map((line) => {
+      const [text = '', href = ''] = line.split(FOOTER_SEPARATOR);
+      return `<a href="${escapeHtml(href)}" style="color:inherit;text-decoration:underline;">${escapeHtml(text)}</a>`;
+    })
+    .join(' &#183; ');
+}
+const footerPlain = (value: string) => value.replaceAll(FOOTER_SEPARATOR, ': ');
+
+/** WCAG 2.x relative luminance of `#rgb` or `#rrggbb`. */
+export function luminance(hex: string): number {
+  const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, '$&$&') : hex;
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = Number.parseInt(full.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two colours, 1 to 21. */
+export function contrast(a: string, b: string): number {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p) as [number, number];
+  return (x + 0.05) / (y + 0.05);
+}
+
+export const DARK_TEXT = '#111827';
+
+const mix = (hex: string, t: number): string => {
+  const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, '$&$&') : hex;
+  return `#${[1, 3, 5]
+    .map((i) => {
+      const c = Number.parseInt(full.slice(i, i + 2), 16);
+      return Math.round(c + (255 - c) * t)
+        .toString(16)
+        .padStart(2, '0');
+    })
+    .join('')}`;
+};
+const darkVariants = new Map<string, string>();
+
+/**
+ * The button colour for dark mode when the host gives none: the brand colour itself when it stands out from
+ * the dark card (3:1, WCAG 1.4.11) with readable text (4.5:1), else the least lightened tint that does (a black
+ * brand gets a grey button, not an invisible one).
+ */
+export function darkVariant(hex: string): string {
+  let variant = darkVariants.get(hex);
+  if (variant === undefined) {
+    variant = DEFAULT_BRAND_COLOR;
+    for (let step = 0; step <= 20; step++) {
+      const c = step === 0 ? hex.toLowerCase() : mix(hex, step / 20);
+      if (contrast(c, CARD_DARK) >= 3 && contrast(c, textColorOn(c)) >= 4.5) {
+        variant = c;
+        break;
+      }
+    }
+    if (darkVariants.size < 256) darkVariants.set(hex, variant);
+  }
+  return variant;
+}
+const textColors = new Map<string, string>();
+
+/** White or near-black, whichever reads better on the colour; cached. */
+export function textColorOn(hex: string): string {
+  let color = textColors.get(hex);
+  if (color === undefined) {
+    color = contrast(hex, '#ffffff') >= contrast(hex, DARK_TEXT) ? '#ffffff' : DARK_TEXT;
+    if (textColors.size < 256) textColors.set(hex, color);
+  }
+  return color;
+}
+
+/** Values that depend on the host's configuration and the locale: bound once per configuration. */
+const HOST_SLOTS: ReadonlySet<ValueSlot> = new Set<ValueSlot>([
+  'appName',
+  'logoUrl',
+  'logoDarkUrl',
+  'logoWidth',
+  'logoHeight',
+  'brandColor',
+  'brandTextColor',
+  'brandColorDark',
+  'brandTextColorDark',
+  'supportText',
+  'footerLinks',
+  'notMeUrl',
+  'supportUrl',
+  'hasPassword',
+  'duration',
+  'minutes',
+  'lang',
+  'dir',
+  'start',
+  'codeSize',
+  'codeSpacing',
+]);
+const HOST_LIST = [...HOST_SLOTS];
+const MAX_BOUND_PER_LAYOUT = 16;
+const boundCache = new WeakMap<Prepared, Map<string, Prepared>>();
+
+function bound(prepared: Prepared, raw: Values): Prepared {
+  let entries = boundCache.get(prepared);
+  if (!entries) {
+    entries = new Map();
+    boundCache.set(prepared, entries);
+  }
+  let key = '';
+  for (const name of HOST_LIST) key += `${raw[name] ?? ''}\u0001`;
+  let layout = entries.get(key);
+  if (layout) return layout;
+  const escaped: Values = {};
+  const plain: Values = {};
+  for (const name of HOST_LIST) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    escaped[name] = name === 'footerLinks' ? footerHtml(value) : escapeHtml(value);
+    plain[name] = name === 'footerLinks' ? footerPlain(value) : value;
+  }
+  layout = {
+    html: bindSlots(prepared.html, escaped, HOST_SLOTS),
+    text: bindSlots(prepared.text, plain, HOST_SLOTS),
+    subject: bindSlots(prepared.subject, plain, HOST_SLOTS),
+    subjectWithCode: bindSlots(prepared.subjectWithCode, plain, HOST_SLOTS),
+  };
+  // Many configurations at once (a tenant per call): stay bounded, drop the oldest.
+  if (entries.size >= MAX_BOUND_PER_LAYOUT) entries.delete(entries.keys().next().value as string);
+  entries.set(key, layout);
+  return layout;
+}
+
+/** Fills a prepared layout: the subject from raw values, the HTML from escaped ones, the text from raw ones. */
+export function fill(
+  prepared: Prepared,
+  raw: Values,
+  codeInSubject: boolean,
+): { subject: string; html: string; text: string } {
+  const b = bound(prepared, raw);
+  const subject = fillSlots(codeInSubject ? b.subjectWithCode : b.subject, raw);
+  // Every value in the subject is validated single-line; this guards a header against a future mistake.
+  if (/[\r\n]/.test(subject)) throw invalidInput(['subject'], 'the subject must be a single line');
+  const perCall: Values = {
+    subject,
+    code: raw.code,
+    email: raw.email,
+    newEmail: raw.newEmail,
+    recipientName: raw.recipientName,
+    linkUrl: raw.linkUrl,
+  };
+  const escaped: Values = {
+    subject: escapeHtml(subject),
+    code: raw.code === undefined ? undefined : escapeHtml(raw.code),
+    email: raw.email === undefined ? undefined : escapeHtml(raw.email),
+    newEmail: raw.newEmail === undefined ? undefined : escapeHtml(raw.newEmail),
+    recipientName: raw.recipientName === undefined ? undefined : escapeHtml(raw.recipientName),
+    linkUrl: raw.linkUrl === undefined ? undefined : escapeHtml(raw.linkUrl),
+  };
+  return { subject, html: fillSlots(b.html, escaped), text: fillSlots(b.text, perCall) };
+}

@@ -1,0 +1,428 @@
+// The flow's state and its rules, written once: one record per mailbox, and one pure function per step
+// (record and step in, record and reply out). The memory, compare-and-set and Postgres stores run these
+// functions inside their atomic section; the Redis store runs src/stores/_redis-step.lua, which the same
+// conformance suite holds to these rules.
+
+/** One challenge as the store knows it. Times are epoch milliseconds of the flow's clock. */
+export interface ChallengeEntry {
+  /** The challengeId (random, public: it is sent to the browser anyway). */
+  id: string;
+  /** Generation of the newest code: 1 on start, +1 per resend. A secret with a lower one is superseded. */
+  gen: number;
+  /** Wrong codes counted against this challenge, across its resends. */
+  attempts: number;
+  status: 'pending' | 'used' | 'locked' | 'cancelled';
+  /** The first send: resends are allowed within `resendWindowMs` of it, so a chain cannot live on. */
+  firstSentAt: number;
+  /** The newest send: the next resend waits `resendCooldownMs` after it. */
+  lastSentAt: number;
+  expiresAt: number;
+  /** Keyed tag of the newest code ({@link StepLimits} never sees a code): kept so that, once superseded, */
+  /** typing it answers CHALLENGE_SUPERSEDED instead of costing an attempt. */
+  codeTag: string;
+  /** Locale of the first email, reused by resends that do not name one. */
+  locale: string;
+}
+
+export interface PurposeState {
+  /** Oldest first; the last one is current, every other one is superseded. */
+  challenges: ChallengeEntry[];
+  /** Keyed tags of superseded codes (newest last), for "use the code from the newest email". */
+  staleCodeTags: string[];
+}
+
+/** Everything the flow keeps about one mailbox: small, JSON-safe, and evicted or expired as a whole. */
+export interface MailboxRecord {
+  v: 1;
+  /** Send times inside the longest send window, ascending. */
+  sends: number[];
+  /** Wrong-code times inside the failure window, ascending. */
+  failures: number[];
+  purposes: Record<string, PurposeState>;
+}
+
+/** The policy a step needs, in milliseconds. Carried by every step so the store needs no configuration. */
+export interface StepLimits {
+  sendLimits: ReadonlyArray<{ max: number; windowMs: number }>;
+  failureLimit: { max: number; windowMs: number };
+  maxAttempts: number;
+  resendWindowMs: number;
+  resendCooldownMs: number;
+}
+
+interface StepBase {
+  now: number;
+  limits: StepLimits;
+}
+interface ChallengeRef extends StepBase {
+  purpose: string;
+  challengeId: string;
+  /** The generation sealed in the secret presented. */
+  gen: number;
+}
+
+/** One flow operation on a mailbox record: plain data, so a store can run it anywhere (a Lua script too). */
+export type FlowStep =
+  | (StepBase & {
+      kind: 'start';
+      purpose: string;
+      challengeId: string;
+      codeTag: string;
+      expiresAt: number;
+      locale: string;
+    })
+  | (ChallengeRef & { kind: 'resend'; codeTag: string; expiresAt: number; locale: string | null })
+  | (ChallengeRef & { kind: 'verify'; matched: boolean; codeTag: string })
+  | (ChallengeRef & { kind: 'inspect' })
+  | (ChallengeRef & { kind: 'cancel' })
+  | (StepBase & { kind: 'notice' })
+  /** Gives back what a start, resend or notice reserved when its email could not be sent. */
+  | (StepBase & { kind: 'release'; sentAt: number; undo: Undo | null });
+
+/** What a start or resend changed, so a failed send can be rolled back exactly. */
+export interface Undo {
+  purpose: string;
+  challengeId: string;
+  gen: number;
+  /** The entry before the step (null: the step created it). */
+  previous: ChallengeEntry | null;
+  /** The challenge that was current before (null: none). */
+  previousCurrent: string | null;
+  staleAdded: string[];
+}
+
+export type ChallengeStatus = 'pending' | 'used' | 'locked' | 'superseded' | 'cancelled';
+
+export type StepError =
+  | 'INVALID_CHALLENGE'
+  | 'CHALLENGE_SUPERSEDED'
+  | 'CHALLENGE_EXPIRED'
+  | 'ATTEMPTS_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'INVALID_CODE';
+
+/** A step's answer. `retryAfterMs` and the availability times are exact (the windows slide). */
+export type StepReply =
+  | {
+      ok: true;
+      status: ChallengeStatus;
+      gen: number;
+      attemptsRemaining: number;
+      /** Epoch ms when a resend would be accepted, or null when it never will be. */
+      resendAvailableAt: number | null;
+      locale: string;
+      undo: Undo | null;
+    }
+  | { ok: false; error: StepError; retryAfterMs?: number; attemptsRemaining?: number };
+
+/** Most challenges remembered per purpose (older ones answer CHALLENGE_SUPERSEDED), and stale code tags. */
+export const MAX_CHALLENGES_PER_PURPOSE = 4;
+export const MAX_STALE_CODE_TAGS = 4;
+/** Most purposes per record, so a host that passes free-form purposes cannot grow one record without end. */
+export const MAX_PURPOSES = 8;
+
+export const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purposes: {} });
+
+/** Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later. */
+const inWindow = (times: readonly number[], now: number, windowMs: number) =>
+  times.filter((t) => now - t < windowMs);
+
+/** When `times` allows one more event under "at most max in any windowMs": `now` if it already does. */
+function availableAt(times: readonly number[], now: number, limit: { max: number; windowMs: number }) {
+  const live = inWindow(times, now, limit.windowMs);
+  // With n >= max events in the window, the (n - max + 1)th oldest must leave before one more fits.
+  return live.length < limit.max ? now : live[live.length - limit.max]! + limit.windowMs;
+}
+
+/** When every send limit allows one more email (each limit's wait, the longest of them). */
+const sendAvailableAt = (r: MailboxRecord, s: StepBase) =>
+  s.limits.sendLimits.reduce((at, l) => Math.max(at, availableAt(r.sends, s.now, l)), s.now);
+
+const failuresLeft = (r: MailboxRecord, s: StepBase) =>
+  Math.max(0, s.limits.failureLimit.max - inWindow(r.failures, s.now, s.limits.failureLimit.windowMs).length);
+
+/** The moment after which an entry can neither verify nor resend. */
+const entryEnd = (e: ChallengeEntry, limits: StepLimits) =>
+  Math.max(e.expiresAt, e.firstSentAt + limits.resendWindowMs);
+
+/** Drops what no rule can read any more: events out of their windows, dead challenges, empty purposes. */
+export function prune(r: MailboxRecord, s: StepBase): void {
+  const longestSend = Math.max(0, ...s.limits.sendLimits.map((l) => l.windowMs));
+  r.sends = inWindow(r.sends, s.now, longestSend);
+  r.failures = inWindow(r.failures, s.now, s.limits.failureLimit.windowMs);
+  for (const [purpose, state] of Object.entries(r.purposes)) {
+    state.challenges = state.challenges.filter((e) => entryEnd(e, s.limits) > s.now);
+    if (state.challenges.length === 0) delete r.purposes[purpose];
+  }
+}
+
+/** Epoch ms until which the record must be kept (the store may drop it after), or null when it is empty. */
+export function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | null {
+  let end = 0;
+  const longestSend = Math.max(0, ...limits.sendLimits.map((l) => l.windowMs));
+  if (r.sends.length) end = Math.max(end, r.sends[r.sends.length - 1]! + longestSend);
+  if (r.failures.length)
+    end = Math.max(end, r.failures[r.failures.length - 1]! + limits.failureLimit.windowMs);
+  for (const state of Object.values(r.purposes))
+    for (const e of state.challenges) end = Math.max(end, entryEnd(e, limits));
+  return end === 0 ? null : end;
+}
+
+const refuse = (error: StepError, extra: { retryAfterMs?: number; attemptsRemaining?: number } = {}) =>
+  ({ ok: false, error, ...extra }) as const;
+
+/** The answer when a challenge is used, locked or cancelled: the right and a wrong code get the same one. */
+const closed = (e: ChallengeEntry) =>
+  refuse(e.status === 'locked' ? 'ATTEMPTS_EXCEEDED' : 'INVALID_CHALLENGE');
+
+function describe(r: MailboxRecord, s: ChallengeRef, e: ChallengeEntry, undo: Undo | null = null): StepReply {
+  const list = r.purposes[s.purpose]!.challenges;
+  const current = list[list.length - 1] === e && s.gen === e.gen;
+  const status: ChallengeStatus = e.status !== 'pending' ? e.status : current ? 'pending' : 'superseded';
+  const resendable = e.status === 'pending' && s.now < e.firstSentAt + s.limits.resendWindowMs;
+  return {
+    ok: true,
+    status,
+    gen: e.gen,
+    attemptsRemaining: Math.min(Math.max(0, s.limits.maxAttempts - e.attempts), failuresLeft(r, s)),
+    resendAvailableAt: resendable
+      ? Math.max(sendAvailableAt(r, s), e.lastSentAt + s.limits.resendCooldownMs)
+      : null,
+    locale: e.locale,
+    undo,
+  };
+}
+
+/**
+ * Finds the challenge a secret names. A record or purpose with no trace of it while the secret (already
+ * checked as unexpired and flow-issued) says it exists means the state was lost (evicted, flushed,
+ * restarted): fail closed. A purpose that has other challenges pushed it out: superseded.
+ */
+function find(r: MailboxRecord | null, s: ChallengeRef): ChallengeEntry | StepReply {
+  const state = r?.purposes[s.purpose];
+  if (!state) return refuse('INVALID_CHALLENGE');
+  const e = state.challenges.find((c) => c.id === s.challengeId);
+  if (!e) return refuse('CHALLENGE_SUPERSEDED');
+  // A secret newer than the record is impossible unless the record was lost and rebuilt: fail closed.
+  if (s.gen > e.gen) return refuse('INVALID_CHALLENGE');
+  return e;
+}
+
+/** A reply about no particular challenge state (nothing to resend, nothing to attempt). */
+const settled = (status: ChallengeStatus): StepReply => ({
+  ok: true,
+  status,
+  gen: 0,
+  attemptsRemaining: 0,
+  resendAvailableAt: null,
+  locale: '',
+  undo: null,
+});
+
+const isReply = (x: ChallengeEntry | StepReply): x is StepReply => 'ok' in x;
+
+/** Reserves one email under the failure budget and the send limits, or says why not. */
+function reserveSend(r: MailboxRecord, s: StepBase): StepReply | null {
+  const budget = availableAt(r.failures, s.now, s.limits.failureLimit);
+  if (budget > s.now) return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs: budget - s.now });
+  const send = sendAvailableAt(r, s);
+  if (send > s.now) return refuse('RATE_LIMITED', { retryAfterMs: send - s.now });
+  r.sends.push(s.now);
+  return null;
+}
+
+function pushStale(state: PurposeState, tag: string, added: string[]): void {
+  state.staleCodeTags.push(tag);
+  added.push(tag);
+  if (state.staleCodeTags.length > MAX_STALE_CODE_TAGS) state.staleCodeTags.shift();
+}
+
+/**
+ * Applies one step. `stored` is the stored record (null when missing) and is not modified; the result
+ * holds the record to store (null: delete it), until when to keep it (epoch ms of the flow's clock), and
+ * the reply. Pure and synchronous: the caller supplies atomicity (one synchronous section, one
+ * transaction, a compare-and-set loop). An `inspect` step never needs its record written back.
+ */
+export function applyStep(
+  stored: MailboxRecord | null,
+  s: FlowStep,
+): { record: MailboxRecord | null; reply: StepReply; expiresAt: number | null } {
+  const r: MailboxRecord = stored ? cloneRecord(stored) : emptyRecord();
+  prune(r, s);
+  const reply = run(stored === null ? null : r, r, s);
+  const expiresAt = recordExpiresAt(r, s.limits);
+  return { record: expiresAt === null ? null : r, reply, expiresAt };
+}
+
+function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepReply {
+  switch (s.kind) {
+    case 'start': {
+      const refused = reserveSend(r, s);
+      if (refused) return refused;
+      const state = (r.purposes[s.purpose] ??= { challenges: [], staleCodeTags: [] });
+      const previous = state.challenges[state.challenges.length - 1];
+      const staleAdded: string[] = [];
+      if (previous?.status === 'pending') pushStale(state, previous.codeTag, staleAdded);
+      const entry: ChallengeEntry = {
+        id: s.challengeId,
+        gen: 1,
+        attempts: 0,
+        status: 'pending',
+        firstSentAt: s.now,
+        lastSentAt: s.now,
+        expiresAt: s.expiresAt,
+        codeTag: s.codeTag,
+        locale: s.locale,
+      };
+      state.challenges.push(entry);
+      if (state.challenges.length > MAX_CHALLENGES_PER_PURPOSE) state.challenges.shift();
+      trimPurposes(r, s.purpose);
+      const undo: Undo = {
+        purpose: s.purpose,
+        challengeId: s.challengeId,
+        gen: 1,
+        previous: null,
+        previousCurrent: previous?.id ?? null,
+        staleAdded,
+      };
+      return describe(r, { ...s, gen: 1 }, entry, undo);
+    }
+    case 'resend': {
+      const e = find(found, s);
+      if (isReply(e)) return e;
+      if (e.status !== 'pending') return closed(e);
+      if (s.now >= e.firstSentAt + s.limits.resendWindowMs) return refuse('CHALLENGE_EXPIRED');
+      const cooled = e.lastSentAt + s.limits.resendCooldownMs;
+      if (cooled > s.now) return refuse('RATE_LIMITED', { retryAfterMs: cooled - s.now });
+      const refused = reserveSend(r, s);
+      if (refused) return refused;
+      const state = r.purposes[s.purpose]!;
+      const before = { ...e };
+      const current = state.challenges[state.challenges.length - 1]!;
+      const staleAdded: string[] = [];
+      if (current !== e && current.status === 'pending') pushStale(state, current.codeTag, staleAdded);
+      pushStale(state, e.codeTag, staleAdded);
+      // Resent: this challenge becomes the current one again (another tab may have started a newer one).
+      state.challenges.splice(state.challenges.indexOf(e), 1);
+      state.challenges.push(e);
+      e.gen += 1;
+      e.lastSentAt = s.now;
+      e.codeTag = s.codeTag;
+      e.expiresAt = s.expiresAt;
+      if (s.locale !== null) e.locale = s.locale;
+      const undo: Undo = {
+        purpose: s.purpose,
+        challengeId: e.id,
+        gen: e.gen,
+        previous: before,
+        previousCurrent: current.id,
+        staleAdded,
+      };
+      return describe(r, { ...s, gen: e.gen }, e, undo);
+    }
+    case 'verify': {
+      const e = find(found, s);
+      if (isReply(e)) return e;
+      if (e.status !== 'pending') return closed(e);
+      const list = r.purposes[s.purpose]!.challenges;
+      if (list[list.length - 1] !== e || s.gen < e.gen) return refuse('CHALLENGE_SUPERSEDED');
+      const budget = availableAt(r.failures, s.now, s.limits.failureLimit);
+      if (budget > s.now) return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs: budget - s.now });
+      if (s.matched) {
+        e.status = 'used';
+        return describe(r, s, e);
+      }
+      // The code of an earlier email: the person has the newest secret but typed from the first email
+      // to arrive. No attempt is counted; the newest code keeps working.
+      if (r.purposes[s.purpose]!.staleCodeTags.includes(s.codeTag)) return refuse('CHALLENGE_SUPERSEDED');
+      e.attempts += 1;
+      r.failures.push(s.now);
+      if (e.attempts >= s.limits.maxAttempts) e.status = 'locked';
+      const remaining = Math.min(s.limits.maxAttempts - e.attempts, failuresLeft(r, s));
+      return refuse('INVALID_CODE', { attemptsRemaining: Math.max(0, remaining) });
+    }
+    case 'inspect': {
+      const e = find(found, s);
+      if (!isReply(e)) return describe(r, s, e);
+      // Pushed out by newer challenges: it can never verify again, which is what "superseded" says.
+      return !e.ok && e.error === 'CHALLENGE_SUPERSEDED' ? settled('superseded') : e;
+    }
+    case 'cancel': {
+      const e = find(found, s);
+      if (isReply(e)) return settled('cancelled'); // unknown or lost: it never verifies either way
+      if (e.status === 'pending') e.status = 'cancelled';
+      return describe(r, s, e);
+    }
+    case 'notice': {
+      const send = sendAvailableAt(r, s);
+      if (send > s.now) return refuse('RATE_LIMITED', { retryAfterMs: send - s.now });
+      r.sends.push(s.now);
+      return settled('pending');
+    }
+    case 'release': {
+      const at = r.sends.lastIndexOf(s.sentAt);
+      if (at >= 0) r.sends.splice(at, 1);
+      if (s.undo) rollBack(r, s.undo);
+      return settled('pending');
+    }
+  }
+}
+
+/** Puts a challenge back as it was before a start or resend whose email failed, unless it moved on since. */
+function rollBack(r: MailboxRecord, u: Undo): void {
+  const state = r.purposes[u.purpose];
+  if (!state) return;
+  const i = state.challenges.findIndex((c) => c.id === u.challengeId);
+  if (i < 0 || state.challenges[i]!.gen !== u.gen) return; // a later resend or verify owns it now
+  state.challenges.splice(i, 1);
+  if (u.previous) state.challenges.splice(Math.min(i, state.challenges.length), 0, u.previous);
+  const current = state.challenges.findIndex((c) => c.id === u.previousCurrent);
+  if (current >= 0) state.challenges.push(...state.challenges.splice(current, 1));
+  for (const tag of u.staleAdded) {
+    const at = state.staleCodeTags.lastIndexOf(tag);
+    if (at >= 0) state.staleCodeTags.splice(at, 1);
+  }
+  if (state.challenges.length === 0) delete r.purposes[u.purpose];
+}
+
+/** Keeps at most MAX_PURPOSES purposes, dropping the one whose newest challenge is oldest. */
+function trimPurposes(r: MailboxRecord, keep: string): void {
+  const names = Object.keys(r.purposes);
+  if (names.length <= MAX_PURPOSES) return;
+  const newest = (p: string) => Math.max(...r.purposes[p]!.challenges.map((c) => c.firstSentAt));
+  const oldest = names.filter((p) => p !== keep).sort((a, b) => newest(a) - newest(b))[0]!;
+  delete r.purposes[oldest];
+}
+
+function cloneRecord(r: MailboxRecord): MailboxRecord {
+  const purposes: Record<string, PurposeState> = {};
+  for (const [p, state] of Object.entries(r.purposes)) {
+    purposes[p] = {
+      challenges: state.challenges.map((c) => ({ ...c })),
+      staleCodeTags: [...state.staleCodeTags],
+    };
+  }
+  return { v: 1, sends: [...r.sends], failures: [...r.failures], purposes };
+}
+
+/** JSON of a record, for stores that keep text. */
+export const encodeRecord = (r: MailboxRecord): string => JSON.stringify(r);
+
+/**
+ * Parses a stored record, or throws when it is not one (the flow then fails closed with STORE_UNAVAILABLE
+ * rather than reading garbage as a fresh mailbox). Empty arrays written by Lua's cjson arrive as `{}`.
+ */
+export function decodeRecord(text: string): MailboxRecord {
+  const raw = JSON.parse(text) as Partial<MailboxRecord>;
+  const list = <T>(x: unknown): T[] => {
+    if (Array.isArray(x)) return x as T[];
+    if (x && typeof x === 'object' && Object.keys(x).length === 0) return [];
+    throw new TypeError('mailbox record: a list is not a list');
+  };
+  if (!raw || raw.v !== 1) throw new TypeError('mailbox record: unknown version');
+  const purposes: Record<string, PurposeState> = {};
+  for (const [p, state] of Object.entries(raw.purposes ?? {})) {
+    purposes[p] = { challenges: list(state.challenges), staleCodeTags: list(state.staleCodeTags) };
+  }
+  return { v: 1, sends: list(raw.sends), failures: list(raw.failures), purposes };
+}

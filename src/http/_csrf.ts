@@ -1,0 +1,14 @@
+// Cross-site request forgery: the challenge cookie is SameSite=Lax, so a cross-site POST never carries it;
+// on top of that every POST must come from an allowed origin. Browsers send `Sec-Fetch-Site` (all current
+// ones) and `Origin` (on every POST); a request with neither is not from a browser a victim is using.
+
+/** Whether a state-changing request may proceed. */
+export function sameOriginPost(request: Request, allowedOrigins: ReadonlySet<string>): boolean {
+  const origin = request.headers.get('origin');
+  // "null" (an opaque origin, or a page with Referrer-Policy: no-referrer) proves nothing either way.
+  if (origin !== null && origin !== 'null') return allowedOrigins.has(origin);
+  const site = request.headers.get('sec-fetch-site');
+  // 'same-site' is refused too: a sibling subdomain is another party.
+  if (site !== null) return site === 'same-origin';
+  return true;
+}

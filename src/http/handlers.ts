@@ -1,0 +1,611 @@
+import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import type { MailboxChallenge } from '../lib/_challenge.js';
+import type { CodeAlphabet } from '../lib/_code.js';
+import type { JsonObject } from '../lib/_json.js';
+import { BodyError, readFields } from './_body.js';
+import {
+  type ChallengeCookie,
+  clearChallengeCookie,
+  cookieName,
+  readChallengeCookie,
+  secureFor,
+  setChallengeCookie,
+} from './_cookies.js';
+import { sameOriginPost } from './_csrf.js';
+import type { ChallengeStateLike, HandlerFlow, IssuedLike } from './_flow.js';
+import { describeError } from './_messages.js';
+import { type LinkPageView, PAGE_HEADERS, renderLinkPage } from './_pages.js';
+
+export type { ChallengeStateLike, HandlerFlow, IssuedLike } from './_flow.js';
+export type { LinkPageView } from './_pages.js';
+
+/** What `beforeStart` may bind to a challenge. */
+export interface StartBinding {
+  userId?: string;
+  metadata?: JsonObject;
+}
+
+/** Options of {@link createMailboxHandlers}. */
+export interface MailboxHandlersOptions {
+  /** A flow from `createMailboxFlow` (or anything with the same methods). */
+  flow: HandlerFlow;
+  /** The purposes clients may ask for, e.g. `['signup', 'login', 'email-change']`; any other is INVALID_INPUT. */
+  purposes: readonly string[];
+  /**
+   * Called once per successful verify (the code is spent by then). Sign the person in, or record the new
+   * address, and return your own response; the handler adds the header that clears the challenge cookie.
+   * Look the account up here, by `challenge.email`: this is where an unknown address may be treated
+   * differently, after the person proved they own it.
+   */
+  onVerified(challenge: MailboxChallenge, request: Request): Response | Promise<Response>;
+  /**
+   * Called before every start. Return a `Response` to refuse (e.g. 401 for `email-change` without a
+   * session), or `{ userId, metadata }` to bind to the challenge (e.g. the signed-in user for
+   * `email-change`). It must not look the address up: whatever it does must take the same time whether
+   * or not the address has an account.
+   */
+  beforeStart?(input: {
+    purpose: string;
+    request: Request;
+  }): StartBinding | Response | undefined | Promise<StartBinding | Response | undefined>;
+  /**
+   * Called after a start emailed its code, e.g. to send the old address a notice for `email-change`
+   * (`flow.notifyEmailChange`). Not called when the start failed.
+   */
+  onStarted?(input: { purpose: string; email: string; request: Request }): void | Promise<void>;
+  /**
+   * Origins whose POSTs are accepted (`https://app.example`). Default: the request URL's own origin.
+   * Set it behind a proxy that changes the host or scheme.
+   */
+  allowedOrigins?: readonly string[];
+  cookie?: {
+    /** Cookie name prefix; the purpose follows: `mc-login`, or `__Host-mc-login` when secure. Default `mc`. */
+    prefix?: string;
+    /** Force Secure + `__Host-` on or off. Default: on, except for a loopback host (localhost, 127.0.0.1, ::1). */
+    secure?: boolean;
+    /** How long the browser keeps a challenge, so resend still works after the code expires. Default 3600. */
+    maxAgeSeconds?: number;
+  };
+  /** Where the link pages send a person to start again. Default `/`. */
+  startUrl?: string;
+  /** Render the one-click link pages yourself (e.g. in the person's language). */
+  linkPage?(view: LinkPageView, request: Request): Response | Promise<Response>;
+  /** Largest request body read, in bytes. Default 8192. */
+  maxBodyBytes?: number;
+}
+
+/** The JSON every answer carries (`null` where no challenge is known). */
+export interface ChallengeAnswer {
+  ok: boolean;
+  purpose: string | null;
+  /** `none` when this browser holds no challenge of that purpose. */
+  status: ChallengeStateLike['status'] | 'none';
+  /** The address the code went to (only ever shown to the browser that asked for it). */
+  email: string | null;
+  /** Epoch milliseconds. */
+  expiresAt: number | null;
+  /** Epoch milliseconds: when resend will be accepted. */
+  resendAvailableAt: number | null;
+  attemptsRemaining: number | null;
+  codeLength: number | null;
+  codeAlphabet: CodeAlphabet | null;
+  /** Present when `ok` is false: the stable `code` for programs and a `message` for people. */
+  error?: {
+    code: MailboxChallengeErrorCode;
+    message: string;
+    fields?: readonly string[];
+    attemptsRemaining?: number;
+    retryAfterSeconds?: number;
+  };
+}
+
+/** The handlers {@link createMailboxHandlers} returns; each takes a `Request` and resolves to a `Response`. */
+export interface MailboxHandlers {
+  /** Routes by the last path segment, wherever it is mounted: `POST …/start`, `…/resend`, `…/verify`, `…/cancel`, `GET …/state`, `GET|POST …/link`. */
+  fetch(request: Request): Promise<Response>;
+  /** POST `{ email, purpose, locale? }`: emails a code and sets the purpose's cookie. */
+  start(request: Request): Promise<Response>;
+  /** POST `{ purpose, locale? }`: emails a new code for this browser's challenge. */
+  resend(request: Request): Promise<Response>;
+  /** POST `{ purpose, code }`: on success, your `onVerified` response. */
+  verify(request: Request): Promise<Response>;
+  /** GET `?purpose=`: the current step after a reload (read-only). */
+  inspect(request: Request): Promise<Response>;
+  /** POST `{ purpose }`: ends this browser's challenge. */
+  cancel(request: Request): Promise<Response>;
+  /** GET: the one-click link's confirm page; POST (from that page only): verifies. */
+  link(request: Request): Promise<Response>;
+}
+
+const TERMINAL = new Set<MailboxChallengeErrorCode>([
+  'INVALID_CHALLENGE',
+  'CHALLENGE_MISMATCH',
+  'CHALLENGE_SUPERSEDED',
+  'ATTEMPTS_EXCEEDED',
+]);
+
+/** HTTP status by meaning: bad input 400, wrong code 401, spent/locked 403, too many 429, our side down 503. */
+export function statusOf(error: MailboxChallengeError): number {
+  switch (error.code) {
+    case 'INVALID_INPUT':
+      return 400;
+    case 'INVALID_CODE':
+      return 401;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'ATTEMPTS_EXCEEDED':
+      // The address budget is spent for a while: a limit with an end. A locked challenge is simply spent.
+      return error.retryAfterSeconds === undefined ? 403 : 429;
+    case 'STORE_UNAVAILABLE':
+    case 'SEND_FAILED':
+      return 503;
+    default:
+      return 403;
+  }
+}
+
+const STATUS_BY_CODE: Partial<Record<ChallengeStateLike['status'], MailboxChallengeErrorCode>> = {
+  used: 'INVALID_CHALLENGE',
+  cancelled: 'INVALID_CHALLENGE',
+  locked: 'ATTEMPTS_EXCEEDED',
+  superseded: 'CHALLENGE_SUPERSEDED',
+  expired: 'CHALLENGE_EXPIRED',
+};
+
+/**
+ * Ready HTTP endpoints on the Fetch API (`Request` → `Response`): they run unchanged in Hono, Next.js
+ * route handlers, Bun, Deno and workers; `toNodeHandler` from `mailbox-challenge/http/node` serves them
+ * from Node's `http` or Express.
+ *
+ * - The challenge lives in an HttpOnly, SameSite=Lax cookie per purpose (`__Host-` + Secure outside
+ *   localhost); the client never sees the secret and sends only `{ purpose, code }`.
+ * - JSON or form bodies. Every JSON answer is a {@link ChallengeAnswer}: the UI's fields and, on failure,
+ *   `error: { code, message }` with a message for people. Status by meaning: 400 bad input, 401 wrong code,
+ *   403 spent/expired/superseded/locked, 429 with `Retry-After`, 503 with `Retry-After` when the store or
+ *   sender is down.
+ * - Every POST must come from an allowed origin (`Origin`, else `Sec-Fetch-Site`), on top of SameSite=Lax.
+ * - Start answers the same, with the same work, whether or not the address has an account: the address is
+ *   never looked up before it is proven; `onVerified` does that.
+ * - The one-click link (`GET …/link?p=&c=&k=`) only shows a confirm page; the code is spent by the POST from
+ *   that page, and only in the browser holding the challenge.
+ *
+ * @param options - The flow, the allowed purposes, `onVerified`, and optional hooks and cookie settings.
+ * @returns The handlers, and `fetch`, which routes to them.
+ * @throws MailboxChallengeError `INVALID_INPUT` for bad options (at start-up).
+ * @example
+ * ```ts
+ * import { createMailboxFlow, consoleSender, generateKey } from 'mailbox-challenge';
+ * import { createMailboxHandlers } from 'mailbox-challenge/http';
+ *
+ * const flow = createMailboxFlow({ keys: [generateKey()], appName: 'Acme', sender: consoleSender() });
+ * const auth = createMailboxHandlers({
+ *   flow,
+ *   purposes: ['login'],
+ *   onVerified: (challenge) => Response.json({ ok: true, email: challenge.email }),
+ * });
+ * // Hono: app.all('/auth/*', (c) => auth.fetch(c.req.raw)); Bun: Bun.serve({ fetch: auth.fetch })
+ * ```
+ */
+export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxHandlers {
+  const { flow } = options;
+  if (!flow || typeof flow.start !== 'function' || typeof flow.verify !== 'function') {
+    throw new MailboxChallengeError('INVALID_INPUT', 'flow must come from createMailboxFlow', {
+      fields: ['flow'],
+    });
+  }
+  if (typeof options.onVerified !== 'function') {
+    throw new MailboxChallengeError('INVALID_INPUT', 'onVerified must be a function', {
+      fields: ['onVerified'],
+    });
+  }
+  const purposes = new Set(options.purposes ?? []);
+  if (purposes.size === 0 || [...purposes].some((p) => !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(p))) {
+    throw new MailboxChallengeError(
+      'INVALID_INPUT',
+      'purposes must list 1-32 character purposes such as "login"',
+      {
+        fields: ['purposes'],
+      },
+    );
+  }
+  const prefix = options.cookie?.prefix ?? 'mc';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) {
+    throw new MailboxChallengeError('INVALID_INPUT', 'cookie.prefix must be 1-32 of A-Z, a-z, 0-9, _ or -', {
+      fields: ['cookie.prefix'],
+    });
+  }
+  const cookieMaxAgeSeconds = options.cookie?.maxAgeSeconds ?? 3600;
+  const maxBodyBytes = options.maxBodyBytes ?? 8192;
+  const startUrl = options.startUrl ?? '/';
+  const configuredOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
+
+  /** Per-request context: the cookie mode and the person's language. */
+  function contextOf(request: Request) {
+    const url = new URL(request.url);
+    const secure = secureFor(url, options.cookie?.secure);
+    return {
+      url,
+      secure,
+      acceptLanguage: request.headers.get('accept-language') ?? undefined,
+      nameFor: (purpose: string) => cookieName(prefix, purpose, secure),
+      origins: configuredOrigins ?? new Set([url.origin]),
+    };
+  }
+  type Ctx = ReturnType<typeof contextOf>;
+
+  const blank = (purpose: string | null): ChallengeAnswer => ({
+    ok: true,
+    purpose,
+    status: 'none',
+    email: null,
+    expiresAt: null,
+    resendAvailableAt: null,
+    attemptsRemaining: null,
+    codeLength: null,
+    codeAlphabet: null,
+  });
+
+  const fromIssued = (purpose: string, email: string | null, issued: IssuedLike): ChallengeAnswer => ({
+    ok: true,
+    purpose,
+    status: 'pending',
+    email,
+    expiresAt: issued.expiresAt,
+    resendAvailableAt: issued.resendAvailableAt ?? null,
+    attemptsRemaining: issued.attemptsRemaining ?? flow.policy?.maxAttempts ?? null,
+    codeLength: issued.codeLength ?? flow.policy?.codeLength ?? null,
+    codeAlphabet: issued.codeAlphabet ?? flow.policy?.codeAlphabet ?? null,
+  });
+
+  const fromState = (state: ChallengeStateLike): ChallengeAnswer => ({
+    ok: true,
+    purpose: state.purpose,
+    status: state.status,
+    email: state.email,
+    expiresAt: state.expiresAt,
+    resendAvailableAt: state.resendAvailableAt,
+    attemptsRemaining: state.attemptsRemaining,
+    codeLength: state.codeLength,
+    codeAlphabet: state.codeAlphabet,
+  });
+
+  function json(body: ChallengeAnswer, status: number, headers: Headers = new Headers()): Response {
+    headers.set('content-type', 'application/json; charset=utf-8');
+    headers.set('cache-control', 'no-store');
+    return new Response(JSON.stringify(body), { status, headers });
+  }
+
+  function errorBody(
+    error: MailboxChallengeError,
+    ctx: Ctx,
+    base: ChallengeAnswer,
+    locale?: string,
+  ): ChallengeAnswer {
+    return {
+      ...base,
+      ok: false,
+      attemptsRemaining: error.attemptsRemaining ?? base.attemptsRemaining,
+      error: {
+        code: error.code,
+        message: describeError(error.code, { locale, acceptLanguage: ctx.acceptLanguage }),
+        ...(error.fields !== undefined && { fields: error.fields }),
+        ...(error.attemptsRemaining !== undefined && { attemptsRemaining: error.attemptsRemaining }),
+        ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
+      },
+    };
+  }
+
+  function failure(
+    error: MailboxChallengeError,
+    ctx: Ctx,
+    opts: { purpose: string | null; base?: ChallengeAnswer; locale?: string; clear?: boolean },
+  ): Response {
+    const headers = new Headers();
+    const status = statusOf(error);
+    if (error.retryAfterSeconds !== undefined)
+      headers.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+    else if (status === 503) headers.set('retry-after', '5');
+    if (opts.purpose && (opts.clear ?? TERMINAL.has(error.code))) {
+      headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(opts.purpose), ctx.secure));
+    }
+    return json(errorBody(error, ctx, opts.base ?? blank(opts.purpose), opts.locale), status, headers);
+  }
+
+  const badInput = (ctx: Ctx, purpose: string | null, fields: string[], status = 400) => {
+    const r = failure(new MailboxChallengeError('INVALID_INPUT', undefined, { fields }), ctx, { purpose });
+    return status === 400 ? r : new Response(r.body, { status, headers: r.headers });
+  };
+
+  /** Reads a POST: origin check, then the body's string fields. A `Response` means refuse with it. */
+  async function postFields(request: Request, ctx: Ctx): Promise<Record<string, string> | Response> {
+    if (request.method !== 'POST') {
+      return new Response(null, { status: 405, headers: { allow: 'POST', 'cache-control': 'no-store' } });
+    }
+    if (!sameOriginPost(request, ctx.origins)) return badInput(ctx, null, ['origin'], 403);
+    try {
+      return await readFields(request, maxBodyBytes);
+    } catch (e) {
+      if (e instanceof BodyError) return badInput(ctx, null, ['body'], e.status);
+      throw e;
+    }
+  }
+
+  /** The purpose named by the client, if allowed. */
+  const purposeOf = (value: string | undefined | null) => (value && purposes.has(value) ? value : null);
+
+  async function stateOf(cookie: ChallengeCookie, purpose: string): Promise<ChallengeAnswer> {
+    if (typeof flow.inspect !== 'function') return { ...blank(purpose), status: 'pending' };
+    const r = await flow.inspect(cookie);
+    return r.ok ? fromState(r) : { ...blank(purpose), status: 'pending' };
+  }
+
+  async function withCleared(response: Response, ctx: Ctx, purpose: string): Promise<Response> {
+    // The host's response may be immutable (a fetch() result): copy it to add our header.
+    const headers = new Headers(response.headers);
+    headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(purpose), ctx.secure));
+    headers.set('cache-control', 'no-store');
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+
+  async function start(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const fields = await postFields(request, ctx);
+    if (fields instanceof Response) return fields;
+    const purpose = purposeOf(fields.purpose);
+    if (!purpose) return badInput(ctx, null, ['purpose']);
+    if (typeof fields.email !== 'string') return badInput(ctx, purpose, ['email']);
+    let binding: StartBinding = {};
+    if (options.beforeStart) {
+      const b = await options.beforeStart({ purpose, request });
+      if (b instanceof Response) return b;
+      if (b) binding = b;
+    }
+    const r = await flow.start({
+      email: fields.email,
+      purpose,
+      ...(binding.userId !== undefined && { userId: binding.userId }),
+      ...(binding.metadata !== undefined && { metadata: binding.metadata }),
+      ...(fields.locale !== undefined && { locale: fields.locale }),
+      ...(ctx.acceptLanguage !== undefined && { acceptLanguage: ctx.acceptLanguage }),
+    });
+    // A failed start leaves an earlier challenge of this purpose in place: it still works.
+    if (!r.ok) return failure(r.error, ctx, { purpose, locale: fields.locale, clear: false });
+    await options.onStarted?.({ purpose, email: fields.email.trim(), request });
+    const headers = new Headers();
+    headers.append(
+      'set-cookie',
+      setChallengeCookie(ctx.nameFor(purpose), r, cookieMaxAgeSeconds, ctx.secure),
+    );
+    return json(fromIssued(purpose, fields.email.trim(), r), 200, headers);
+  }
+
+  /** The purpose and this browser's challenge for it, or the answer to give instead. */
+  async function challengeOf(request: Request, ctx: Ctx, fields: Record<string, string>) {
+    const purpose = purposeOf(fields.purpose);
+    if (!purpose) return badInput(ctx, null, ['purpose']);
+    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
+    if (!cookie) {
+      return failure(new MailboxChallengeError('INVALID_CHALLENGE'), ctx, { purpose, locale: fields.locale });
+    }
+    return { purpose, cookie };
+  }
+
+  async function resend(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const fields = await postFields(request, ctx);
+    if (fields instanceof Response) return fields;
+    const found = await challengeOf(request, ctx, fields);
+    if (found instanceof Response) return found;
+    const { purpose, cookie } = found;
+    const r = await flow.resend({
+      ...cookie,
+      ...(fields.locale !== undefined && { locale: fields.locale }),
+      ...(ctx.acceptLanguage !== undefined && { acceptLanguage: ctx.acceptLanguage }),
+    });
+    if (!r.ok) {
+      // Too early, rate limited or our side down: the challenge still stands, so show its state.
+      const keep = ['RATE_LIMITED', 'STORE_UNAVAILABLE', 'SEND_FAILED'].includes(r.error.code);
+      const base = keep ? await stateOf(cookie, purpose) : blank(purpose);
+      return failure(r.error, ctx, { purpose, base, locale: fields.locale, clear: !keep });
+    }
+    const headers = new Headers();
+    headers.append(
+      'set-cookie',
+      setChallengeCookie(ctx.nameFor(purpose), r, cookieMaxAgeSeconds, ctx.secure),
+    );
+    const state = await stateOf({ challengeId: r.challengeId, secret: r.secret }, purpose);
+    return json({ ...fromIssued(purpose, state.email, r) }, 200, headers);
+  }
+
+  async function verifyWith(
+    request: Request,
+    ctx: Ctx,
+    purpose: string,
+    cookie: ChallengeCookie,
+    code: string,
+  ): Promise<{ response: Response } | { error: MailboxChallengeError }> {
+    const r = await flow.verify({ ...cookie, code, purpose });
+    if (!r.ok) return { error: r.error };
+    return { response: await withCleared(await options.onVerified(r.challenge, request), ctx, purpose) };
+  }
+
+  async function verify(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const fields = await postFields(request, ctx);
+    if (fields instanceof Response) return fields;
+    const found = await challengeOf(request, ctx, fields);
+    if (found instanceof Response) return found;
+    const { purpose, cookie } = found;
+    if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
+    const done = await verifyWith(request, ctx, purpose, cookie, fields.code);
+    if ('response' in done) return done.response;
+    const terminal = TERMINAL.has(done.error.code);
+    // A wrong or expired code leaves the challenge open: answer with its state (attempts left, resend time).
+    const base = terminal ? blank(purpose) : await stateOf(cookie, purpose);
+    return failure(done.error, ctx, { purpose, base, locale: fields.locale });
+  }
+
+  async function inspect(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+    }
+    const purpose = purposeOf(ctx.url.searchParams.get('purpose'));
+    if (!purpose) return badInput(ctx, null, ['purpose']);
+    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
+    if (!cookie) return json(blank(purpose), 200);
+    if (typeof flow.inspect !== 'function') return json({ ...blank(purpose), status: 'pending' }, 200);
+    const r = await flow.inspect(cookie);
+    if (!r.ok) {
+      if (r.error.code === 'STORE_UNAVAILABLE') return failure(r.error, ctx, { purpose });
+      // A cookie that no longer opens (rotated key, tampering): forget it, the person starts again.
+      const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
+      return json(blank(purpose), 200, headers);
+    }
+    const headers = new Headers();
+    if (r.status !== 'pending' && r.status !== 'expired') {
+      headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(purpose), ctx.secure));
+    }
+    return json(fromState(r), 200, headers);
+  }
+
+  async function cancel(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const fields = await postFields(request, ctx);
+    if (fields instanceof Response) return fields;
+    const purpose = purposeOf(fields.purpose);
+    if (!purpose) return badInput(ctx, null, ['purpose']);
+    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
+    const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
+    if (cookie && typeof flow.cancel === 'function') {
+      const r = await flow.cancel(cookie);
+      // Only a store outage keeps the cookie: the challenge may still be alive, so let the person retry.
+      if (!r.ok && r.error.code === 'STORE_UNAVAILABLE')
+        return failure(r.error, ctx, { purpose, clear: false });
+    }
+    return json(blank(purpose), 200, headers);
+  }
+
+  async function page(
+    view: LinkPageView,
+    status: number,
+    request: Request,
+    extra?: Headers,
+  ): Promise<Response> {
+    const rendered = options.linkPage
+      ? await options.linkPage(view, request)
+      : new Response(renderLinkPage(view), { status, headers: PAGE_HEADERS });
+    if (!extra) return rendered;
+    const headers = new Headers(rendered.headers);
+    extra.forEach((v, k) => {
+      headers.append(k, v);
+    });
+    return new Response(rendered.body, { status: rendered.status, headers });
+  }
+
+  async function link(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const isPost = request.method === 'POST';
+    if (!isPost && request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response(null, { status: 405, headers: { allow: 'GET, HEAD, POST' } });
+    }
+    let fields: Record<string, string>;
+    if (isPost) {
+      const read = await postFields(request, ctx);
+      if (read instanceof Response) return read;
+      fields = read;
+    } else {
+      fields = Object.fromEntries(ctx.url.searchParams);
+    }
+    let purpose = purposeOf(fields.p);
+    const c = fields.c ?? '';
+    const k = fields.k ?? '';
+    const message = (code: MailboxChallengeErrorCode) =>
+      describeError(code, { acceptLanguage: ctx.acceptLanguage });
+    if (!c || !k || c.length > 64 || k.length > 64) {
+      const code = 'INVALID_INPUT';
+      return page({ kind: 'error', purpose, code, message: message(code), startUrl }, 400, request);
+    }
+    // The purpose comes from the link when it carries one; else from whichever purpose's cookie holds this
+    // challenge (the cookie names are ours, and verify checks the purpose sealed in the challenge anyway).
+    let cookie: ChallengeCookie | null = null;
+    for (const p of purpose ? [purpose] : purposes) {
+      const found = readChallengeCookie(request, ctx.nameFor(p));
+      if (found?.challengeId === c) {
+        purpose = p;
+        cookie = found;
+        break;
+      }
+    }
+    if (!purpose || !cookie) {
+      // Another browser (or a mail scanner): nothing here can spend the code.
+      return page({ kind: 'other-device', purpose, code: k, startUrl }, 200, request);
+    }
+    if (!isPost) {
+      if (typeof flow.inspect === 'function') {
+        const state = await flow.inspect(cookie);
+        const code = state.ok ? STATUS_BY_CODE[state.status] : state.error.code;
+        if (code) {
+          const status = state.ok ? statusOf(new MailboxChallengeError(code)) : statusOf(state.error);
+          return page({ kind: 'error', purpose, code, message: message(code), startUrl }, status, request);
+        }
+      }
+      const action = ctx.url.pathname;
+      return page({ kind: 'confirm', purpose, fields: { p: purpose, c, k }, action }, 200, request);
+    }
+    const done = await verifyWith(request, ctx, purpose, cookie, k);
+    if ('response' in done) return done.response;
+    const { code } = done.error;
+    const extra = TERMINAL.has(code)
+      ? new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) })
+      : undefined;
+    return page(
+      { kind: 'error', purpose, code, message: message(code), startUrl },
+      statusOf(done.error),
+      request,
+      extra,
+    );
+  }
+
+  const routes: Record<string, (request: Request) => Promise<Response>> = {
+    start,
+    resend,
+    verify,
+    state: inspect,
+    cancel,
+    link,
+  };
+
+  /** Never lets a throwing hook or flow escape as an unhandled rejection: 500, with nothing internal said. */
+  const guarded =
+    (fn: (request: Request) => Promise<Response>) =>
+    async (request: Request): Promise<Response> => {
+      try {
+        return await fn(request);
+      } catch (e) {
+        console.error('mailbox-challenge/http: handler failed', e);
+        return new Response(
+          JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: 'Internal error' } }),
+          {
+            status: 500,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+          },
+        );
+      }
+    };
+
+  return {
+    fetch: guarded(async (request) => {
+      const segment = new URL(request.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+      const route = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
+      if (!route) return new Response('Not found', { status: 404, headers: { 'cache-control': 'no-store' } });
+      return route(request);
+    }),
+    start: guarded(start),
+    resend: guarded(resend),
+    verify: guarded(verify),
+    inspect: guarded(inspect),
+    cancel: guarded(cancel),
+    link: guarded(link),
+  };
+}

@@ -1,0 +1,88 @@
+// The core's smoke test, written once and run unchanged in every runtime the README claims (Node 20 and 22,
+// Bun, Deno, an edge sandbox). runtimes.test.ts bundles this file with the core entry and the testing
+// entry, runs it in each runtime, and asserts on what it returns. It uses Web-standard APIs only, so it
+// proves nothing by accident: anything Node-specific would fail in the edge sandbox.
+import {
+  createMailboxChallenge,
+  createMailboxFlow,
+  memoryStore,
+  verifyMailboxChallenge,
+} from '../../src/index.js';
+import type { MailboxKey } from '../../src/keys.js';
+import { createTestOutbox } from '../../src/testing/index.js';
+
+export interface SmokeInput {
+  key: MailboxKey;
+  /** A challenge sealed by the Node that runs the suite: this runtime must verify it (same bytes everywhere). */
+  fromHost: { challengeId: string; secret: string; code: string };
+}
+
+function errorCode(r: { ok: boolean; error?: { code: string } }): string {
+  return r.ok ? 'ok' : (r.error?.code ?? 'missing error');
+}
+
+function runtimeName(): string {
+  const g = globalThis as Record<string, unknown>;
+  if (typeof g.EdgeRuntime === 'string') return 'edge-runtime';
+  if (g.Bun) return `bun ${(g.Bun as { version: string }).version}`;
+  if (g.Deno) return `deno ${(g.Deno as { version: { deno: string } }).version.deno}`;
+  const p = g.process as { versions?: { node?: string } } | undefined;
+  return p?.versions?.node ? `node ${p.versions.node}` : 'unknown';
+}
+
+export async function run(input: SmokeInput) {
+  const keys = [input.key];
+
+  // The pure layer: create with the built-in email, verify, refuse a wrong code and a tampered secret.
+  const c = createMailboxChallenge(
+    {
+      email: 'Ada@Example.com',
+      purpose: 'login',
+      message: { appName: 'Acme', acceptLanguage: 'de-CH,en;q=0.5' },
+    },
+    { keys },
+  );
+  const wrongCode = c.code === '000000' ? '111111' : '000000';
+  const pure = {
+    locale: c.message?.locale,
+    codeInHtml: c.message?.html.includes(c.code) ?? false,
+    codeInText: c.message?.text.includes(c.code) ?? false,
+    verify: errorCode(
+      verifyMailboxChallenge({ challengeId: c.challengeId, secret: c.secret, code: c.code }, { keys }),
+    ),
+    wrongCode: errorCode(
+      verifyMailboxChallenge({ challengeId: c.challengeId, secret: c.secret, code: wrongCode }, { keys }),
+    ),
+    tampered: errorCode(
+      verifyMailboxChallenge({ challengeId: c.challengeId, secret: `${c.secret}A`, code: c.code }, { keys }),
+    ),
+    fromHost: errorCode(verifyMailboxChallenge(input.fromHost, { keys })),
+  };
+
+  // The flow over the memory store, with the testing entry's outbox as the sender.
+  const outbox = createTestOutbox();
+  const flow = createMailboxFlow({ keys, appName: 'Acme', sender: outbox, store: memoryStore() });
+  const started = await flow.start({ email: 'grace@example.com', purpose: 'signup' });
+  if (!started.ok) return { runtime: runtimeName(), pure, flow: { start: started.error.code } };
+  const code = outbox.lastCode('grace@example.com');
+  const ids = { challengeId: started.challengeId, secret: started.secret, purpose: 'signup' };
+  const flowWrong = await flow.verify({ ...ids, code: code === '000000' ? '111111' : '000000' });
+  const flowRight = await flow.verify({ ...ids, code });
+  const flowAgain = await flow.verify({ ...ids, code });
+
+  return {
+    runtime: runtimeName(),
+    pure,
+    flow: {
+      start: 'ok',
+      mails: outbox.messages.length,
+      wrongCode: errorCode(flowWrong),
+      attemptsRemaining: flowWrong.ok ? undefined : flowWrong.error.attemptsRemaining,
+      verify: errorCode(flowRight),
+      email: flowRight.ok ? flowRight.challenge.email : undefined,
+      again: errorCode(flowAgain),
+    },
+    // Sealed here, verified back on the host's Node.
+    forHost: { challengeId: c.challengeId, secret: c.secret, code: c.code },
+  };
+}

@@ -1,0 +1,259 @@
+// The rules exist twice: applyStep in JavaScript (memory, compare-and-set and Postgres stores) and the Lua
+// script of the Redis store. fast-check drives random step sequences through both, on a real Redis, and
+// requires the same reply at every step and the same record at the end; and on the JavaScript rules it
+// checks the security properties over every sequence: caps are never exceeded, in any window.
+import fc from 'fast-check';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyStep,
+  decodeRecord,
+  type FlowStep,
+  type MailboxRecord,
+  type StepLimits,
+  type StepReply,
+} from '../../src/index.js';
+import { redisStore } from '../../src/stores/redis.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from './_redis-server.js';
+
+const LIMITS: StepLimits = {
+  sendLimits: [
+    { max: 3, windowMs: 60_000 },
+    { max: 5, windowMs: 3_600_000 },
+  ],
+  failureLimit: { max: 8, windowMs: 86_400_000 },
+  maxAttempts: 3,
+  resendWindowMs: 3_600_000,
+  resendCooldownMs: 30_000,
+};
+const PURPOSES = ['login', 'signup'] as const;
+const TAGS = ['t0', 't1', 't2', 't3'] as const;
+
+/** Which generation a step names: the newest the flow issued for it (usual), an older one, or a newer one. */
+type GenChoice = 'newest' | 'older' | 'newer';
+/** Which challenge: the most recent (usual), an earlier one, or one never started; in its purpose or not. */
+interface Target {
+  id: number;
+  gen: GenChoice;
+  otherPurpose: boolean;
+}
+type Action =
+  | { do: 'advance'; ms: number }
+  | { do: 'start'; purpose: number; tag: number }
+  | ({ do: 'resend'; tag: number } & Target)
+  | ({ do: 'verify'; matched: boolean; tag: number } & Target)
+  | ({ do: 'inspect' | 'cancel' } & Target)
+  | { do: 'release' }
+  | { do: 'notice' };
+
+const usually = <T>(common: T, rest: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 5, arbitrary: fc.constant(common) }, { weight: 1, arbitrary: rest });
+const target = {
+  id: usually(0, fc.nat({ max: 3 })),
+  gen: usually<GenChoice>('newest', fc.constantFrom<GenChoice>('older', 'newer')),
+  otherPurpose: usually(false, fc.constant(true)),
+};
+const action: fc.Arbitrary<Action> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      do: fc.constant('advance' as const),
+      ms: fc.constantFrom(0, 1, 999, 1_000, 29_999, 30_000, 59_999, 60_000, 600_000, 3_600_000, 86_400_000),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      do: fc.constant('start' as const),
+      purpose: fc.nat({ max: 1 }),
+      tag: fc.nat({ max: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ do: fc.constant('resend' as const), tag: fc.nat({ max: 3 }), ...target }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      do: fc.constant('verify' as const),
+      matched: usually(false, fc.constant(true)),
+      tag: fc.nat({ max: 3 }),
+      ...target,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ do: fc.constantFrom('inspect' as const, 'cancel' as const), ...target }),
+  },
+  { weight: 1, arbitrary: fc.record({ do: fc.constant('release' as const) }) },
+  { weight: 1, arbitrary: fc.record({ do: fc.constant('notice' as const) }) },
+);
+
+/**
+ * Turns actions into steps on one clock, as flows would send them: every start draws a new challengeId;
+ * other steps name a challenge started before (with the generation its newest secret carries, or an older
+ * or newer one), or one never started. A release undoes the latest start or resend.
+ */
+function* stepsOf(actions: Action[], start: number): Generator<FlowStep, void, StepReply> {
+  let now = start;
+  const started: Array<{ id: string; purpose: string; gen: number }> = [];
+  let lastSend: { now: number; undo: Extract<StepReply, { ok: true }>['undo'] } | null = null;
+  const ref = (t: Target) => {
+    const c = started[started.length - 1 - t.id] ?? { id: `never-${t.id}`, purpose: 'login', gen: 1 };
+    const gen = t.gen === 'newest' ? c.gen : t.gen === 'older' ? Math.max(1, c.gen - 1) : c.gen + 1;
+    const purpose = t.otherPurpose ? PURPOSES.find((p) => p !== c.purpose)! : c.purpose;
+    return { challengeId: c.id, purpose, gen, entry: c };
+  };
+  for (const a of actions) {
+    if (a.do === 'advance') {
+      now += a.ms;
+      continue;
+    }
+    const base = { now, limits: LIMITS };
+    let s: FlowStep;
+    let entry: (typeof started)[number] | undefined;
+    if (a.do === 'start') {
+      entry = { id: `c${started.length}`, purpose: PURPOSES[a.purpose]!, gen: 1 };
+      started.push(entry);
+      s = {
+        ...base,
+        kind: 'start',
+        purpose: entry.purpose,
+        challengeId: entry.id,
+        codeTag: TAGS[a.tag]!,
+        expiresAt: now + 600_000,
+        locale: 'en',
+      };
+    } else if (a.do === 'resend') {
+      const { entry: e, ...r } = ref(a);
+      entry = e;
+      s = { ...base, kind: 'resend', ...r, codeTag: TAGS[a.tag]!, expiresAt: now + 600_000, locale: null };
+    } else if (a.do === 'verify') {
+      const { entry: _, ...r } = ref(a);
+      s = { ...base, kind: 'verify', ...r, matched: a.matched, codeTag: a.matched ? '' : TAGS[a.tag]! };
+    } else if (a.do === 'inspect' || a.do === 'cancel') {
+      const { entry: _, ...r } = ref(a);
+      s = { ...base, kind: a.do, ...r };
+    } else if (a.do === 'notice') {
+      s = { ...base, kind: 'notice' };
+    } else {
+      if (!lastSend) continue;
+      s = { ...base, kind: 'release', sentAt: lastSend.now, undo: lastSend.undo };
+      lastSend = null;
+    }
+    const reply: StepReply = yield s;
+    if ((s.kind === 'start' || s.kind === 'resend') && reply.ok) {
+      lastSend = { now, undo: reply.undo };
+      if (entry) entry.gen = reply.gen;
+    }
+  }
+}
+
+/** Lua's cjson writes an empty list as {}: compare replies as JSON with that one difference removed. */
+const normal = (reply: unknown) =>
+  JSON.parse(JSON.stringify(reply), (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 ? [] : v,
+  );
+
+const runs = process.env.CI === 'true' ? 500 : 300;
+const actions = fc.array(action, { minLength: 1, maxLength: 40 });
+
+describe('the JavaScript rules keep every cap, whatever the sequence (fast-check)', () => {
+  it('sends, failures and attempts never exceed their limits in any window; used or locked never verifies', () => {
+    fc.assert(
+      fc.property(actions, (list) => {
+        let record: MailboxRecord | null = null;
+        const sends: number[] = [];
+        const failures: number[] = [];
+        const attempts = new Map<string, number>();
+        const closed = new Set<string>();
+        const steps = stepsOf(list, Date.UTC(2026, 0, 1));
+        let next = steps.next();
+        while (!next.done) {
+          const s = next.value;
+          const { record: after, reply } = applyStep(record, s);
+          if (s.kind !== 'inspect') record = after;
+          const id = 'challengeId' in s ? `${s.purpose}/${s.challengeId}` : '';
+          if ((s.kind === 'start' || s.kind === 'resend' || s.kind === 'notice') && reply.ok)
+            sends.push(s.now);
+          if (s.kind === 'release') sends.splice(sends.lastIndexOf(s.sentAt), 1);
+          if (s.kind === 'start' && reply.ok) {
+            attempts.set(id, 0);
+            closed.delete(id);
+          }
+          if (s.kind === 'verify') {
+            if (reply.ok) {
+              expect(closed.has(id)).toBe(false);
+              closed.add(id);
+            }
+            if (!reply.ok && reply.error === 'INVALID_CODE') {
+              failures.push(s.now);
+              attempts.set(id, (attempts.get(id) ?? 0) + 1);
+              expect(attempts.get(id)).toBeLessThanOrEqual(LIMITS.maxAttempts);
+              if (attempts.get(id) === LIMITS.maxAttempts) closed.add(id);
+            }
+          }
+          if (s.kind === 'cancel' && reply.ok) closed.add(id);
+          const inWindow = (times: number[], at: number, w: number) =>
+            times.filter((t) => at - t < w && t <= at).length;
+          for (const t of sends)
+            for (const l of LIMITS.sendLimits)
+              expect(inWindow(sends, t, l.windowMs)).toBeLessThanOrEqual(l.max);
+          for (const t of failures)
+            expect(inWindow(failures, t, LIMITS.failureLimit.windowMs)).toBeLessThanOrEqual(
+              LIMITS.failureLimit.max,
+            );
+          next = steps.next(reply);
+        }
+      }),
+      { numRuns: runs * 4 },
+    );
+  });
+});
+
+const available = redisServerAvailable();
+const connect = (url: string) => createClient({ url }).connect();
+type NodeRedis = Awaited<ReturnType<typeof connect>>;
+
+describe.skipIf(!available)(
+  'the Redis script answers exactly as the JavaScript rules (fast-check, real Redis)',
+  () => {
+    let server: RedisServer;
+    let client: NodeRedis;
+    beforeAll(async () => {
+      server = await startRedisServer();
+      client = await connect(server.url);
+    });
+    afterAll(async () => {
+      await client?.close();
+      await server?.stop();
+    });
+
+    it('the same reply at every step and the same record at the end', async () => {
+      const store = redisStore(client);
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(actions, async (list) => {
+          const key = `prop:${run++}`;
+          let record: MailboxRecord | null = null;
+          const steps = stepsOf(list, Date.UTC(2026, 0, 1));
+          let next = steps.next();
+          while (!next.done) {
+            const s = next.value;
+            const expected = applyStep(record, s);
+            if (s.kind !== 'inspect') record = expected.record;
+            const actual = await store.step(key, s);
+            expect(normal(actual), `${s.kind} at step`).toEqual(normal(expected.reply));
+            next = steps.next(expected.reply);
+          }
+          const stored = await client.get(key);
+          expect(stored === null ? null : normal(decodeRecord(stored))).toEqual(
+            record === null ? null : normal(record),
+          );
+        }),
+        { numRuns: runs },
+      );
+    });
+  },
+);
