@@ -192,13 +192,21 @@ export function inspect(input: unknown, keys: ResolvedKeys, now: number): Inspec
   return { ok: true, challengeId: challengeId as string, opened, code: normalized };
 }
 
+/** Constant time in the characters compared: both are canonical ASCII codes; their length is public. */
+function equalCodes(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /**
  * Constant-time comparison of the typed code (canonical) with the sealed one: v2 seals the code itself
  * inside the ciphertext; v1 sealed its keyed tag.
  */
 export function codeMatches(i: Extract<Inspected, { ok: true }>): boolean {
   const p = i.opened.payload;
-  if (typeof p.code === 'string') return equalBytes(utf8(i.code), utf8(p.code));
+  if (typeof p.code === 'string') return equalCodes(i.code, p.code);
   const expected = typeof p.codeTag === 'string' ? fromBase64url(p.codeTag) : null;
   return expected !== null && equalBytes(codeTagBytes(i.opened.key, i.challengeId, i.code), expected);
 }
