@@ -20,8 +20,8 @@ const runs = Number(process.env.SIZE_RUNS ?? 9);
 const entries = Object.keys(pkg.exports)
   .filter((k) => k !== './package.json')
   .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
-// Peers are the host's to install; they are never counted in our size.
-const external = Object.keys(pkg.peerDependencies ?? {});
+// Peers are the host's to install and node:* is the runtime's: neither is counted in our size.
+const external = [...Object.keys(pkg.peerDependencies ?? {}), 'node:*'];
 const HEAVY = [
   'zod/v4/locales',
   'mjml',
