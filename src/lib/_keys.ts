@@ -108,7 +108,13 @@ export function resolveKeys(keys: unknown): ResolvedKeys {
   return resolved;
 }
 
+// One working copy per keyed MAC, refilled from it on each call (noble's _cloneInto into an existing
+// object): the keyed state is copied, not rebuilt, and no HMAC or SHA-256 objects are allocated per call.
+const scratch = new WeakMap<Mac, Mac>();
+
 /** HMAC-SHA256 with a pre-keyed MAC. */
 export function mac(keyed: Mac, message: Uint8Array): Uint8Array {
-  return keyed.clone().update(message).digest();
+  const work: Mac = keyed._cloneInto(scratch.get(keyed) as Parameters<Mac['_cloneInto']>[0]);
+  scratch.set(keyed, work);
+  return work.update(message).digest();
 }
