@@ -22,13 +22,7 @@ import { headersField } from '../lib/_headers.js';
 import { type JsonObject, serializeMetadata } from '../lib/_json.js';
 import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
-import {
-  metadataField,
-  parseInput,
-  purposeField,
-  readClock,
-  userIdField,
-} from '../lib/_schema.js';
+import { metadataField, parseInput, purposeField, readClock, userIdField } from '../lib/_schema.js';
 import { type ChallengePayload, openChallenge, codeTag as sealedCodeTag } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Result } from '../verify.js';
@@ -348,7 +342,8 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
 
   /** `mc:m:<base64url(HMAC(store key, mailbox))[0..16 bytes]>`: nobody without the key can find a mailbox's record. */
   const recordKey = boundedMemo(
-    (mailbox: string) => `mc:m:${toBase64url(mac(namer.storeMac, utf8(`mailbox\0${mailbox}`)).subarray(0, 16))}`,
+    (mailbox: string) =>
+      `mc:m:${toBase64url(mac(namer.storeMac, utf8(`mailbox\0${mailbox}`)).subarray(0, 16))}`,
   );
   /** A keyed tag of a code for "use the newest email": the store never holds a code. */
   const staleTag = (key: string, purpose: string, code: string) =>
