@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import type { ChallengeStore, MailSender, OutgoingMail } from '../adapters.js';
-import { negotiateLocale } from '../email/locale.js';
-import { renderEmailChangeNotice } from '../email/notice.js';
-import { type MessageOptions, messageOptionsSchema, renderChallengeMessage } from '../email/render.js';
+import { renderNotice } from '../email/notice.js';
+import {
+  type MessageOptions,
+  mergeMessageOptions,
+  messageOptionsSchema,
+  type PerCallMessageOptions,
+  perCallMessageOptionsSchema,
+  renderChallengeMessage,
+  resolveMessage,
+} from '../email/render.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
 import { toBase64url, utf8 } from '../lib/_bytes.js';
@@ -90,14 +97,20 @@ export interface StartInput {
   locale?: string;
   /** The request's Accept-Language header. */
   acceptLanguage?: string;
+  /** This email's branding and words over the flow's (e.g. per tenant): `appName`, `brand`, `locales`, ... */
+  message?: PerCallMessageOptions;
 }
 
-/** Input of `flow.resend`. Without `locale` or `acceptLanguage`, the first email's locale is kept. */
+/**
+ * Input of `flow.resend`. Without `locale` or `acceptLanguage`, the first email's locale is kept. Per-call
+ * `message` options are not remembered: pass the same ones as to `start`.
+ */
 export interface ResendInput {
   challengeId: string;
   secret: string;
   locale?: string;
   acceptLanguage?: string;
+  message?: PerCallMessageOptions;
 }
 
 /** Input of `flow.verify`: `purpose` is required, so a code sent for one purpose never passes another's check. */
@@ -144,6 +157,7 @@ export interface EmailChangeNoticeRequest {
   newEmail: string;
   locale?: string;
   acceptLanguage?: string;
+  message?: PerCallMessageOptions;
 }
 
 /** The object {@link createMailboxFlow} returns. No method throws for anything a client can send. */
@@ -167,6 +181,7 @@ export interface MailboxFlow {
 const localeFields = {
   locale: z.string().max(35).optional(),
   acceptLanguage: z.string().max(4096).optional(),
+  message: perCallMessageOptionsSchema.optional(),
 };
 /**
  * A bounded memo (oldest entry out first) for the two costs a request pays twice over, once in start and
@@ -452,7 +467,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     d: ReturnType<typeof draft>,
     key: string,
     stepInput: FlowStep,
-    localeInput: { locale?: string; acceptLanguage?: string },
+    options: MessageOptions,
     t: number,
   ): Promise<Result<IssuedChallenge>> {
     const reply = await step(key, stepInput);
@@ -464,10 +479,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       email: spec.email,
       challengeId: d.challengeId,
       ttlSeconds: spec.ttlSeconds,
-      options: {
-        ...message,
-        ...(localeInput.locale || localeInput.acceptLanguage ? localeInput : { locale: reply.locale }),
-      },
+      expiresAt: d.payload.expiresAt,
+      // A resend that names no language keeps the first email's.
+      options: options.locale || options.acceptLanguage ? options : { ...options, locale: reply.locale },
     });
     const mail: OutgoingMail = {
       to: spec.email,
@@ -481,7 +495,8 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       locale: rendered.locale,
       code: d.code,
       expiresAt: d.payload.expiresAt,
-      ...linkOf(rendered),
+      ...(rendered.link !== undefined && { link: rendered.link }),
+      ...(rendered.recipientName !== undefined && { recipientName: rendered.recipientName }),
     };
     // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
     const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
@@ -531,7 +546,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     start: (input) =>
       settle('start', async () => {
         const t = now();
-        const { email, purpose, userId, metadata, locale, acceptLanguage } = parseInput(startSchema, input);
+        const { email, purpose, userId, metadata, locale, acceptLanguage, ...rest } = parseInput(
+          startSchema,
+          input,
+        );
+        const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
         const address = addressOf(email)!;
         const spec = specOf({
           email: address.address,
@@ -554,9 +573,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
             challengeId: d.challengeId,
             codeTag: staleTag(key, purpose, d.code),
             expiresAt: d.payload.expiresAt,
-            locale: negotiateLocale(locale, acceptLanguage),
+            locale: resolveMessage(options).locale,
           },
-          { locale, acceptLanguage },
+          options,
           t,
         );
       }),
@@ -569,10 +588,12 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const p = ref.payload;
         // Checked again by the store against the first send; this only saves a round trip.
         if (t >= p.createdAt + limits.resendWindowMs) return err('CHALLENGE_EXPIRED');
-        const { locale, acceptLanguage } = parseInput(localeSchema, {
+        const { locale, acceptLanguage, ...rest } = parseInput(localeSchema, {
           locale: input.locale,
           acceptLanguage: input.acceptLanguage,
+          message: input.message,
         });
+        const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
         const spec = specOf({ email: p.email, purpose: p.purpose, userId: p.userId, metadata: p.metadata });
         const d = draft(spec, t, ref.challengeId);
         d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
@@ -590,9 +611,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
             gen: p.generation,
             codeTag: staleTag(ref.key, p.purpose, d.code),
             expiresAt: d.payload.expiresAt,
-            locale: locale || acceptLanguage ? negotiateLocale(locale, acceptLanguage) : null,
+            locale: locale || acceptLanguage ? resolveMessage(options).locale : null,
           },
-          { locale, acceptLanguage },
+          options,
           t,
         );
       }),
@@ -677,7 +698,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     notifyEmailChange: (input) =>
       settle('notifyEmailChange', async () => {
         const t = now();
-        const { oldEmail, newEmail, locale, acceptLanguage } = parseInput(noticeSchema, input);
+        const { oldEmail, newEmail, locale, acceptLanguage, ...rest } = parseInput(noticeSchema, input);
         const from = addressOf(oldEmail)!;
         const to = addressOf(newEmail)!;
         if (from.mailbox === to.mailbox) {
@@ -690,14 +711,10 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const key = recordKey(from.mailbox);
         const reply = await step(key, { kind: 'notice', now: t, limits });
         if (!reply.ok) return refused(reply, 'notifyEmailChange', t);
-        const rendered = renderEmailChangeNotice({
-          appName: message.appName,
+        const rendered = renderNotice({
           email: from.address,
           newEmail: to.address,
-          locale,
-          acceptLanguage,
-          brand: message.brand,
-          supportText: message.supportText,
+          options: { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage },
         });
         const noticeId = toBase64url(randomBytes(16));
         const failed = await deliver(
@@ -730,10 +747,4 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         return { ok: true as const };
       }),
   };
-}
-
-/** The one-click link of a rendered message, when the renderer reports one. */
-function linkOf(rendered: object): { link?: string } {
-  const link = (rendered as { link?: unknown }).link;
-  return typeof link === 'string' ? { link } : {};
 }

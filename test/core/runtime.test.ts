@@ -13,7 +13,8 @@ let bundle: string;
 
 beforeAll(async () => {
   const out = await build({
-    entryPoints: [join(root, 'src/index.ts')],
+    // The core with every built-in locale (the one-line multilingual setup): both must run without Node.
+    stdin: { contents: "import './src/locales.ts';\nexport * from './src/index.ts';", resolveDir: root, loader: 'ts' },
     bundle: true,
     write: false,
     format: 'iife',
