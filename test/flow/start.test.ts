@@ -14,6 +14,7 @@ describe('flow.start', () => {
       'challengeId',
       'codeAlphabet',
       'codeLength',
+      'email',
       'expiresAt',
       'ok',
       'resendAvailableAt',
