@@ -12,7 +12,11 @@ const flow = createMailboxFlow({
   keys,
   appName: 'Acme',
   store: memoryStore(),
-  sender: { send: async (mail) => void (code = mail.code) },
+  sender: {
+    send: async (mail) => {
+      code = mail.code;
+    },
+  },
   // One email per mailbox here: no send limit or cooldown is reached, so each cycle is the full path.
   policy: { sendLimits: [], resendCooldownSeconds: 0 },
 });

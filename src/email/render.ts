@@ -114,7 +114,7 @@ export interface MessageOptions {
   /**
    * A one-click link for the same device. `urlTemplate` is an absolute `http(s)` URL from your configuration
    * (never build it from a request's Host header) containing `{challengeId}` and/or `{code}`, and optionally
-   * `{email}`; each is percent-encoded when filled, e.g. `https://acme.example/verify?c={challengeId}&k={code}`.
+   * `{email}` and `{purpose}` (so the landing page knows which check it is); each is percent-encoded when filled, e.g. `https://acme.example/verify?c={challengeId}&k={code}`.
    */
   link?: { urlTemplate: string };
   /**
@@ -166,7 +166,7 @@ export interface RenderedMessage {
 // RFC 3986 characters: anything else (spaces, quotes, angle brackets, backslashes) is refused, not encoded,
 // so a URL in an email is exactly the one configured.
 const URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
-const LINK_PLACEHOLDER = /\{(challengeId|code|email)\}/g;
+const LINK_PLACEHOLDER = /\{(challengeId|code|email|purpose)\}/g;
 
 /** Memoises a string check: options are usually the same few strings, call after call. */
 function memo(check: (value: string) => boolean): (value: string) => boolean {
@@ -280,7 +280,7 @@ function urlTemplateProblem(template: string): string | null {
   const a = parseUrl(template.replace(LINK_PLACEHOLDER, 'a'), ['http:', 'https:']);
   const b = parseUrl(template.replace(LINK_PLACEHOLDER, 'b'), ['http:', 'https:']);
   if (!a || !b) {
-    return 'urlTemplate must be an absolute http(s) URL; only {challengeId}, {code} and {email} may be in braces';
+    return 'urlTemplate must be an absolute http(s) URL; only {challengeId}, {code}, {email} and {purpose} may be in braces';
   }
   if (a.origin !== b.origin) return 'placeholders may not be in the scheme, host or port of urlTemplate';
   return null;
@@ -436,7 +436,7 @@ export function mergeMessageOptions(base: MessageOptions, perCall?: PerCallMessa
   return merged;
 }
 
-type LinkValues = { challengeId: string; code: string; email: string };
+type LinkValues = { challengeId: string; code: string; email: string; purpose: string };
 const linkParts = new Map<string, string[]>();
 // Characters encodeURIComponent leaves alone: a value made only of them needs no encoding (codes, ids).
 const URL_SAFE = /^[A-Za-z0-9\-_.!~*'()]*$/;
@@ -446,7 +446,7 @@ export function fillLinkTemplate(template: string, values: LinkValues): string {
   // Split once per template: even indexes are literal text, odd ones placeholder names.
   let parts = linkParts.get(template);
   if (!parts) {
-    parts = template.split(/\{(challengeId|code|email)\}/);
+    parts = template.split(/\{(challengeId|code|email|purpose)\}/);
     if (linkParts.size >= 256) linkParts.clear();
     linkParts.set(template, parts);
   }

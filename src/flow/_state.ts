@@ -123,6 +123,10 @@ export const MAX_PURPOSES = 8;
 
 export const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purposes: {} });
 
+/** A purpose's state, read as an own property only: a purpose named `constructor` is just a name. */
+const stateOf = (r: MailboxRecord, purpose: string): PurposeState | undefined =>
+  Object.hasOwn(r.purposes, purpose) ? r.purposes[purpose] : undefined;
+
 /** Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later. */
 const inWindow = (times: readonly number[], now: number, windowMs: number) =>
   times.filter((t) => now - t < windowMs);
@@ -176,7 +180,7 @@ const closed = (e: ChallengeEntry) =>
   refuse(e.status === 'locked' ? 'ATTEMPTS_EXCEEDED' : 'INVALID_CHALLENGE');
 
 function describe(r: MailboxRecord, s: ChallengeRef, e: ChallengeEntry, undo: Undo | null = null): StepReply {
-  const list = r.purposes[s.purpose]!.challenges;
+  const list = stateOf(r, s.purpose)!.challenges;
   const current = list[list.length - 1] === e && s.gen === e.gen;
   const status: ChallengeStatus = e.status !== 'pending' ? e.status : current ? 'pending' : 'superseded';
   const resendable = e.status === 'pending' && s.now < e.firstSentAt + s.limits.resendWindowMs;
@@ -199,7 +203,7 @@ function describe(r: MailboxRecord, s: ChallengeRef, e: ChallengeEntry, undo: Un
  * restarted): fail closed. A purpose that has other challenges pushed it out: superseded.
  */
 function find(r: MailboxRecord | null, s: ChallengeRef): ChallengeEntry | StepReply {
-  const state = r?.purposes[s.purpose];
+  const state = r ? stateOf(r, s.purpose) : undefined;
   if (!state) return refuse('INVALID_CHALLENGE');
   const e = state.challenges.find((c) => c.id === s.challengeId);
   if (!e) return refuse('CHALLENGE_SUPERSEDED');
@@ -295,7 +299,8 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
     case 'start': {
       const refused = reserveSend(r, s);
       if (refused) return refused;
-      const state = (r.purposes[s.purpose] ??= { challenges: [], staleCodeTags: [] });
+      const state = stateOf(r, s.purpose) ?? { challenges: [], staleCodeTags: [] };
+      r.purposes[s.purpose] = state;
       const previous = state.challenges[state.challenges.length - 1];
       const staleAdded: string[] = [];
       if (previous?.status === 'pending') pushStale(state, previous.codeTag, staleAdded);
@@ -332,7 +337,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       if (cooled > s.now) return refuse('RATE_LIMITED', { retryAfterMs: cooled - s.now });
       const refused = reserveSend(r, s);
       if (refused) return refused;
-      const state = r.purposes[s.purpose]!;
+      const state = stateOf(r, s.purpose)!;
       const before = { ...e };
       const current = state.challenges[state.challenges.length - 1]!;
       const staleAdded: string[] = [];
@@ -360,7 +365,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       const e = find(found, s);
       if (isReply(e)) return e;
       if (e.status !== 'pending') return closed(e);
-      const list = r.purposes[s.purpose]!.challenges;
+      const list = stateOf(r, s.purpose)!.challenges;
       if (list[list.length - 1] !== e || s.gen < e.gen) return refuse('CHALLENGE_SUPERSEDED');
       const budget = availableAt(r.failures, s.now, s.limits.failureLimit);
       if (budget > s.now) return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs: budget - s.now });
@@ -370,7 +375,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       }
       // The code of an earlier email: the person has the newest secret but typed from the first email
       // to arrive. No attempt is counted; the newest code keeps working.
-      if (r.purposes[s.purpose]!.staleCodeTags.includes(s.codeTag)) return refuse('CHALLENGE_SUPERSEDED');
+      if (stateOf(r, s.purpose)!.staleCodeTags.includes(s.codeTag)) return refuse('CHALLENGE_SUPERSEDED');
       e.attempts += 1;
       insertSorted(r.failures, s.now);
       if (e.attempts >= s.limits.maxAttempts) e.status = 'locked';
@@ -390,8 +395,8 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       return describe(r, s, e);
     }
     case 'notice': {
-      const send = sendAvailableAt(r, s);
-      if (send > s.now) return refuse('RATE_LIMITED', { retryAfterMs: send - s.now });
+      // Never refused: whoever just changed the address could otherwise spend the old mailbox's send
+      // limits first and so keep its owner from hearing of the change. It counts against later sends.
       insertSorted(r.sends, s.now);
       return settled('pending');
     }
@@ -406,7 +411,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
 
 /** Puts a challenge back as it was before a start or resend whose email failed, unless it moved on since. */
 function rollBack(r: MailboxRecord, u: Undo): void {
-  const state = r.purposes[u.purpose];
+  const state = stateOf(r, u.purpose);
   if (!state) return;
   const i = state.challenges.findIndex((c) => c.id === u.challengeId);
   if (i < 0 || state.challenges[i]!.gen !== u.gen) return; // a later resend or verify owns it now
@@ -426,7 +431,10 @@ function trimPurposes(r: MailboxRecord, keep: string): void {
   const names = Object.keys(r.purposes);
   if (names.length <= MAX_PURPOSES) return;
   const newest = (p: string) => Math.max(...r.purposes[p]!.challenges.map((c) => c.firstSentAt));
-  const oldest = names.filter((p) => p !== keep).sort((a, b) => newest(a) - newest(b))[0]!;
+  // Oldest newest challenge first; ties by name, so the Redis script (with no key order) agrees.
+  const oldest = names
+    .filter((p) => p !== keep)
+    .sort((a, b) => newest(a) - newest(b) || (a < b ? -1 : 1))[0]!;
   delete r.purposes[oldest];
 }
 
@@ -473,7 +481,7 @@ export function decodeRecord(text: string): MailboxRecord {
     if (x && typeof x === 'object' && Object.keys(x).length === 0) return [];
     throw new TypeError('mailbox record: a list is not a list');
   };
-  if (!raw || raw.v !== 1) throw new TypeError('mailbox record: unknown version');
+  if (raw?.v !== 1) throw new TypeError('mailbox record: unknown version');
   const purposes: Record<string, PurposeState> = {};
   for (const [p, state] of Object.entries(raw.purposes ?? {})) {
     purposes[p] = { challenges: list(state.challenges), staleCodeTags: list(state.staleCodeTags) };

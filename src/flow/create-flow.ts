@@ -37,7 +37,7 @@ import {
   readMaxUserIdBytes,
   userIdField,
 } from '../lib/_schema.js';
-import { type ChallengePayload, openChallenge, codeTag as sealedCodeTag } from '../lib/_token.js';
+import { type ChallengePayload, openChallenge } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Result } from '../verify.js';
 import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './_state.js';
@@ -55,8 +55,9 @@ export interface MailboxFlowOptions {
   store?: ChallengeStore;
   /**
    * Base64url of at least 32 random bytes that names store records (a keyed hash of the mailbox). Default:
-   * derived from the last of `keys`, the oldest by convention, so adding a key never moves the state; set
-   * it (e.g. `generateKey().secret`) and removing that old key will not move the state either.
+   * the key with the smallest id (the oldest, with `generateKey()`'s dated ids), whatever the order of
+   * `keys`, so instances with different orders share state and adding a newer key moves nothing. Set it
+   * (e.g. `generateKey().secret`, kept apart from the keys) and removing the old key moves nothing either.
    */
   storeSecret?: string;
   /** Email options other than the name and language: brand, support text, link, code in subject, template. */
@@ -153,6 +154,8 @@ export interface ChallengeView {
 export interface IssuedChallenge extends ChallengeView {
   challengeId: string;
   secret: string;
+  /** The address the code went to, as the flow normalised it (trimmed, Unicode domain in its ASCII form). */
+  email: string;
 }
 
 /** What `flow.inspect` returns: the state of a challenge, for the right page after a reload. */
@@ -281,7 +284,8 @@ function checkReply(reply: unknown): StepReply {
         typeof r.locale === 'string'
       : r.ok === false &&
         STEP_ERRORS.has(r.error as string) &&
-        (r.retryAfterMs === undefined || isTime(r.retryAfterMs)));
+        (r.retryAfterMs === undefined || isTime(r.retryAfterMs)) &&
+        (r.attemptsRemaining === undefined || isTime(r.attemptsRemaining)));
   if (!valid) throw new StoreFailure('the store answered a step with something that is not a reply');
   return r as StepReply;
 }
@@ -352,10 +356,12 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   const sender = options.sender;
   const onEvent = options.onEvent;
   const k = keys.primary;
-  // Records are named by a key that no rotation of the sealing keys moves (see `storeSecret`).
+  // Records are named by one key whatever the list's order: the `storeSecret`, else the key with the
+  // smallest id (the oldest, with generateKey's dated ids), so instances with different key orders on one
+  // store share every record, and adding a newer key moves nothing.
   const namer: ResolvedKey =
     storeSecret === undefined
-      ? [...keys.byId.values()].at(-1)!
+      ? [...keys.byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1))[0]!
       : resolveKeys([{ id: 'store', secret: storeSecret }]).primary;
 
   const limits: StepLimits = {
@@ -525,6 +531,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       ok: true as const,
       challengeId: d.challengeId,
       secret: sealDraft(k, d),
+      email: spec.email,
       ...view(reply, d.payload.expiresAt),
     };
   }
@@ -657,6 +664,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         });
         const event = { step: 'verify' as const, purpose: p.purpose, challengeId: ref.challengeId };
         if (reply.ok) {
+          // Success needs both halves: the code matched here, and the store marked the challenge used. A
+          // store claiming success for a wrong code is broken, and a broken store fails closed.
+          if (!matched || reply.status !== 'used') {
+            throw new StoreFailure('the store accepted a step it should have refused');
+          }
           emit({ ...event, type: 'verified' }, t);
           return { ok: true as const, challenge: publicChallenge(ref.challengeId, p) };
         }

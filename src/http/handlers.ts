@@ -454,7 +454,8 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     // A failed start leaves an earlier challenge of this purpose in place: it still works.
     if (!r.ok) return failure(r.error, ctx, { purpose, locale: fields.locale, clear: false });
     try {
-      await options.onStarted?.({ purpose, email: fields.email.trim(), request });
+      // The address as the flow used it (trimmed of every invisible character, domain in ASCII form).
+      await options.onStarted?.({ purpose, email: r.email, request });
     } catch (e) {
       // The code is on its way: a failing hook must not lose the cookie that lets the person use it.
       console.error('mailbox-challenge/http: onStarted failed', e);
@@ -464,7 +465,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       'set-cookie',
       setChallengeCookie(ctx.nameFor(purpose), r, cookieMaxAgeSeconds, ctx.secure),
     );
-    return json(fromIssued(purpose, fields.email.trim(), r), 200, headers);
+    return json(fromIssued(purpose, r.email, r), 200, headers);
   }
 
   /** The purpose and this browser's challenge for it, or the answer to give instead. */
@@ -605,6 +606,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     } else {
       fields = Object.fromEntries(ctx.url.searchParams);
     }
+    const { codeLength, codeAlphabet } = flow.policy;
+    const linkCodeShape =
+      codeAlphabet === 'digits'
+        ? new RegExp(`^[0-9]{${codeLength}}$`)
+        : new RegExp(`^[0-9A-HJKMNP-TV-Z]{${codeLength}}$`, 'i');
     let purpose = purposeOf(fields.p);
     const c = fields.c ?? '';
     const k = fields.k ?? '';
@@ -613,6 +619,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       return { kind: 'error', purpose, code, message, locale, dir, startUrl };
     };
     if (!c || !k || c.length > 64 || k.length > 64) return page(errorView('INVALID_INPUT'), 400, request);
+    // The page shows the code to type on another device: only a code the flow could have sent, so a
+    // crafted link cannot put its own words on this origin.
+    if (!linkCodeShape.test(k)) return page(errorView('INVALID_INPUT'), 400, request);
     // The purpose comes from the link when it carries one; else from whichever purpose's cookie holds this
     // challenge (the cookie names are ours, and verify checks the purpose sealed in the challenge anyway).
     let cookie: ChallengeCookie | null = null;

@@ -60,6 +60,13 @@ for purpose, state in pairs(r.purposes) do
   if #kept == 0 then r.purposes[purpose] = nil else state.challenges = kept end
 end
 
+-- Event lists stay ascending even when app servers' clocks disagree a little (the windows rely on it).
+local function insert_sorted(times, t)
+  local i = #times
+  while i > 0 and times[i] > t do i = i - 1 end
+  table.insert(times, i + 1, t)
+end
+
 local function index_of(list, x)
   for i, v in ipairs(list) do if v == x then return i end end
   return nil
@@ -113,7 +120,7 @@ local function reserve_send()
   if budget > s.now then return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs = budget - s.now }) end
   local send = send_available_at()
   if send > s.now then return refuse('RATE_LIMITED', { retryAfterMs = send - s.now }) end
-  r.sends[#r.sends + 1] = s.now
+  insert_sorted(r.sends, s.now)
   return nil
 end
 
@@ -132,7 +139,9 @@ local function trim_purposes(keep)
     if p ~= keep then
       local newest = 0
       for _, c in ipairs(r.purposes[p].challenges) do newest = math.max(newest, c.firstSentAt) end
-      if oldest_at == nil or newest < oldest_at then oldest, oldest_at = p, newest end
+      if oldest_at == nil or newest < oldest_at or (newest == oldest_at and p < oldest) then
+        oldest, oldest_at = p, newest
+      end
     end
   end
   r.purposes[oldest] = nil
@@ -226,7 +235,7 @@ local function run()
       if tag == s.codeTag then return refuse('CHALLENGE_SUPERSEDED') end
     end
     e.attempts = e.attempts + 1
-    r.failures[#r.failures + 1] = s.now
+    insert_sorted(r.failures, s.now)
     if e.attempts >= L.maxAttempts then e.status = 'locked' end
     local remaining = math.min(L.maxAttempts - e.attempts, failures_left())
     return refuse('INVALID_CODE', { attemptsRemaining = math.max(0, remaining) })
@@ -241,9 +250,7 @@ local function run()
     if e.status == 'pending' then e.status = 'cancelled' end
     return describe(s.gen, e, nil)
   elseif kind == 'notice' then
-    local send = send_available_at()
-    if send > s.now then return refuse('RATE_LIMITED', { retryAfterMs = send - s.now }) end
-    r.sends[#r.sends + 1] = s.now
+    insert_sorted(r.sends, s.now)
     return settled('pending')
   elseif kind == 'release' then
     for j = #r.sends, 1, -1 do

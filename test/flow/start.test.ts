@@ -14,6 +14,7 @@ describe('flow.start', () => {
       'challengeId',
       'codeAlphabet',
       'codeLength',
+      'email',
       'expiresAt',
       'ok',
       'resendAvailableAt',
@@ -35,6 +36,17 @@ describe('flow.start', () => {
     });
     expect(mail.text).toContain(outbox.lastCode(EMAIL));
     expect(mail.subject).toContain('Acme');
+  });
+
+  it('the one-click link can carry the purpose, and the mail carries the link and the raw values', async () => {
+    const { flow, outbox } = setup({
+      message: { link: { urlTemplate: 'https://acme.example/l?c={challengeId}&k={code}&p={purpose}' } },
+    });
+    const r = must(await flow.start({ email: EMAIL, purpose: 'email-change' }));
+    const mail = outbox.messages.at(-1)!;
+    expect(mail).toMatchObject({ kind: 'challenge', expiresAt: r.expiresAt, code: outbox.lastCode(EMAIL) });
+    expect(mail.link).toBe(`https://acme.example/l?c=${r.challengeId}&k=${mail.code}&p=email-change`);
+    expect(mail.html).toContain(mail.link!.replaceAll('&', '&amp;'));
   });
 
   it('does not reveal whether the host knows the address: same fields, same secret length', async () => {

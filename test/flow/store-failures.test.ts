@@ -4,12 +4,30 @@ import { describe, expect, it } from 'vitest';
 import { type ChallengeStore, type FlowStep, memoryStore } from '../../src/index.js';
 import { EMAIL, must, setup } from './_setup.js';
 
-type Fault = 'throw' | 'hang' | 'garbage' | 'wrong shape' | 'ok without a status';
+type Fault =
+  | 'throw'
+  | 'hang'
+  | 'garbage'
+  | 'wrong shape'
+  | 'ok without a status'
+  | 'a lying success'
+  | 'a bad count';
 
 const ANSWERS: Record<Exclude<Fault, 'throw' | 'hang'>, unknown> = {
   garbage: Number.NaN,
   'wrong shape': { ok: 'yes' },
   'ok without a status': { ok: true, gen: 1, attemptsRemaining: 5, resendAvailableAt: null, locale: 'en' },
+  // A well-formed success for any verify, the right code or not: the flow must not take the store's word.
+  'a lying success': {
+    ok: true,
+    status: 'pending',
+    gen: 1,
+    attemptsRemaining: 5,
+    resendAvailableAt: null,
+    locale: 'en',
+    undo: null,
+  },
+  'a bad count': { ok: false, error: 'INVALID_CODE', attemptsRemaining: -5 },
 };
 
 /** A real memory store whose steps of `kind` start failing with `fault` once `armed` is set. */
@@ -27,7 +45,8 @@ function faultyStore(kind: FlowStep['kind'], fault: Fault) {
   return { store, state };
 }
 
-const FAULTS = ['throw', 'hang', 'garbage', 'wrong shape', 'ok without a status'] as const;
+/** Faults every step kind must survive; a lying success is a verify fault (the flow can check only that). */
+const FAULTS = ['throw', 'hang', 'garbage', 'wrong shape', 'ok without a status', 'a bad count'] as const;
 
 describe('store failures fail closed', () => {
   it.each(FAULTS)(
@@ -72,6 +91,34 @@ describe('store failures fail closed', () => {
       }
     },
   );
+
+  it('a store that says yes to a wrong code: still no success, STORE_UNAVAILABLE', async () => {
+    for (const status of ['pending', 'used', 'locked'] as const) {
+      const real = memoryStore();
+      const store: ChallengeStore = {
+        async step(key, step) {
+          const reply = await real.step(key, step);
+          return step.kind === 'verify'
+            ? {
+                ok: true,
+                status,
+                gen: 1,
+                attemptsRemaining: 5,
+                resendAvailableAt: null,
+                locale: 'en',
+                undo: null,
+              }
+            : reply;
+        },
+      };
+      const { flow } = setup({ store });
+      const s = must(await flow.start({ email: EMAIL, purpose: 'login' }));
+      expect(await flow.verify({ ...s, purpose: 'login', code: '000000' })).toMatchObject({
+        ok: false,
+        error: { code: 'STORE_UNAVAILABLE' },
+      });
+    }
+  });
 
   it('a hung store costs one timeout per step, not one per counter', async () => {
     const { store, state } = faultyStore('verify', 'hang');

@@ -423,6 +423,16 @@ describe('one-click link', () => {
     expect((await browser.post('/auth/verify', { purpose: 'login', code })).status).toBe(200);
   });
 
+  it('a crafted link cannot put its own words on the page: only a code the flow could send is shown', async () => {
+    const { handlers } = setup();
+    const other = new Browser(handlers.fetch);
+    for (const k of ['CALL +1-555-0100 NOW', '12345', '1234567', '12345a', '１２３４５６']) {
+      const page = await other.get(`/auth/link?p=login&c=${'A'.repeat(22)}&k=${encodeURIComponent(k)}`);
+      expect(page.status).toBe(400);
+      expect(await page.text()).not.toContain(k);
+    }
+  });
+
   it('tells onVerified how the code arrived: typed (code) or through the link page (link)', async () => {
     const vias: string[] = [];
     const { browser, outbox } = setup({

@@ -305,6 +305,52 @@ export function testStore(name: string, harness: () => StoreHarness): void {
       expect(sends.filter((r) => r.ok)).toHaveLength(2); // email-change was the first send this minute
     });
 
+    it('instances with opposite key orders ([A, B] and [B, A]) share every record', async () => {
+      const {
+        servers: [ab, ba],
+      } = servers({
+        keys: [
+          [KEY_A, KEY_B],
+          [KEY_B, KEY_A],
+        ],
+      });
+      const email = freshEmail();
+      const s = must(await ab!.flow.start({ email, purpose: 'login' }));
+      must(await ba!.flow.verify({ ...s, purpose: 'login', code: ab!.outbox.lastCode(email) }));
+      // One send limit between them: 2 more this minute, whichever instance asks.
+      const sends = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? ab! : ba!).flow.start({ email, purpose: 'signup' })),
+      );
+      expect(sends.filter((r) => r.ok)).toHaveLength(2);
+    });
+
+    it('the email-change notice is never refused by the send limits, and counts against later sends', async () => {
+      const {
+        servers: [a],
+      } = servers();
+      const email = freshEmail();
+      for (let i = 0; i < 3; i++) must(await a!.flow.start({ email, purpose: 'login' }));
+      // Whoever just took over the account spent the old mailbox's limit; the owner still hears of it.
+      must(await a!.flow.notifyEmailChange({ oldEmail: email, newEmail: freshEmail() }));
+      expect(a!.outbox.messages.filter((m) => m.to === email)).toHaveLength(4);
+      expect(await a!.flow.start({ email, purpose: 'login' })).toMatchObject({
+        ok: false,
+        error: { code: 'RATE_LIMITED' },
+      });
+    });
+
+    it('a purpose named like an Object.prototype member is just a purpose', async () => {
+      const {
+        servers: [a, b],
+      } = servers();
+      for (const purpose of ['constructor', 'tostring', 'valueof', 'hasownproperty']) {
+        const email = freshEmail();
+        const s = must(await a!.flow.start({ email, purpose }));
+        expect(await b!.flow.inspect(s)).toMatchObject({ ok: true, status: 'pending', purpose });
+        must(await b!.flow.verify({ ...s, purpose, code: a!.outbox.lastCode(email) }));
+      }
+    });
+
     it('rotation with a storeSecret: removing the old key keeps budgets and used challenges', async () => {
       const storeSecret = generateKey('s').secret;
       const h = harness();

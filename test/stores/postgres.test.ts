@@ -150,9 +150,9 @@ function storeBehaviour(client: () => PostgresStoreClient): void {
     for (let i = 1; i <= 9; i++) await store.step('k', inspectStep);
     expect(await countRows(table)).toBe(9); // no sweep before the 10th step
     await store.step('k', inspectStep); // the 10th starts a background sweep of at most 3 rows
-    await vi.waitFor(async () => expect(await countRows(table)).toBe(6));
+    await vi.waitFor(async () => expect(await countRows(table)).toBe(6), { timeout: 10_000 });
     for (let i = 0; i < 20; i++) await store.step('k', inspectStep);
-    await vi.waitFor(async () => expect(await countRows(table)).toBe(1));
+    await vi.waitFor(async () => expect(await countRows(table)).toBe(1), { timeout: 10_000 });
   });
 
   it('works in another schema, and with a table named like an SQL keyword', async () => {

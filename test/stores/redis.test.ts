@@ -176,7 +176,13 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     for (const [label, write] of [
       ['version 2', () => raw.set(key!, record!.replace('"v":1', '"v":2'))],
       ['not JSON', () => raw.set(key!, '{')],
-      ['a list', async () => (await raw.del(key!), raw.lPush(key!, 'x'))],
+      [
+        'a list',
+        async () => {
+          await raw.del(key!);
+          await raw.lPush(key!, 'x');
+        },
+      ],
     ] as const) {
       await write();
       const r = await flow.verify({ ...s, purpose: 'login', code: outbox.lastCode(email) });
