@@ -73,7 +73,8 @@ if (wanted('core')) {
     results[key] = lastJson(out);
     if (results[key]) {
       say(`\ncore, ${results[key].path}`);
-      for (const [label, x] of Object.entries(results[key].ratios)) say(`  ${label.padEnd(40)} ${x.toFixed(2)}×`);
+      for (const [label, x] of Object.entries(results[key].ratios))
+        say(`  ${label.padEnd(40)} ${x.toFixed(2)}×`);
     }
   }
 }
@@ -122,7 +123,10 @@ const peersInstalled = existsSync(here('peers/node_modules'));
 const peersHint = 'install with: npm install --prefix bench/peers';
 if (wanted('peers')) {
   if (!peersInstalled) say(`\npeers: SKIPPED (bench/peers/node_modules is missing; ${peersHint})`);
-  else results.peers = lastJson(run('peers', ['--expose-gc', here('peers/better-auth.mjs'), '--json'], { echo: false }));
+  else
+    results.peers = lastJson(
+      run('peers', ['--expose-gc', here('peers/better-auth.mjs'), '--json'], { echo: false }),
+    );
   if (results.peers) say(`\npeers\n${results.peers.text}`);
 }
 
@@ -130,7 +134,9 @@ if (wanted('load')) {
   if (!existsSync(here('peers/node_modules/autocannon'))) {
     say(`\nload: SKIPPED (autocannon is missing; ${peersHint})`);
   } else {
-    results.load = lastJson(run('load', [here('load/verify.mjs'), '--json'], { echo: false, timeoutMs: 150_000 }));
+    results.load = lastJson(
+      run('load', [here('load/verify.mjs'), '--json'], { echo: false, timeoutMs: 150_000 }),
+    );
     if (results.load) say(`\nload\n${results.load.text}`);
   }
 }
@@ -148,20 +154,46 @@ for (const [key, r, path] of [
   ['pure', results.corePure, 'pure @noble'],
 ]) {
   const goal = key === 'native' ? 2 : null; // issue 11: the native path within 2x; pure is reported beside it
-  add(`create.${key}`, `create + built-in email / floor (${path})`, cr(r, 'createMailboxChallenge, built-in email'), '×', goal);
-  add(`createBare.${key}`, `create, no message / floor (${path})`, cr(r, 'createMailboxChallenge, message: false'), '×', null);
+  add(
+    `create.${key}`,
+    `create + built-in email / floor (${path})`,
+    cr(r, 'createMailboxChallenge, built-in email'),
+    '×',
+    goal,
+  );
+  add(
+    `createBare.${key}`,
+    `create, no message / floor (${path})`,
+    cr(r, 'createMailboxChallenge, message: false'),
+    '×',
+    null,
+  );
   add(`verify.${key}`, `verify / floor (${path})`, cr(r, 'verifyMailboxChallenge'), '×', goal);
 }
 add('flow', 'flow start+verify cost / pure create+verify', results.flow?.flowOverPure, '×', 1.5);
 add('email.overhead', 'what the built-in email adds to a create', results.email?.emailAddsPercent, '%', 15);
-add('email.speedup', 'built-in email vs MJML + html-to-text per call', results.email?.builtInVsPerCallMjmlAndText, '× faster', 100, false);
+add(
+  'email.speedup',
+  'built-in email vs MJML + html-to-text per call',
+  results.email?.builtInVsPerCallMjmlAndText,
+  '× faster',
+  100,
+  false,
+);
 add('memory', 'memory store, 1,000,000 live challenges', results.memory?.heapMB, 'MB heap', 250);
 const core = results.size?.entries?.find((e) => e.entry === 'mailbox-challenge');
 add('size.core', 'core entry bundled, gzip', core && core.gzip / 1000, 'kB', 30);
 add('cold.core', 'cold import of the core entry (CPU)', core?.coldImportCpuMs, 'ms', 30);
 add('peers', 'send+verify cycles/s: ours / better-auth email OTP', results.peers?.ratio, '×', 15, false);
 for (const l of results.load?.runs ?? []) {
-  add(`load.${l.store}.rps`, `demo verify over loopback, ${l.store} store: requests/s`, l.requestsPerSecond, 'req/s', null, false);
+  add(
+    `load.${l.store}.rps`,
+    `demo verify over loopback, ${l.store} store: requests/s`,
+    l.requestsPerSecond,
+    'req/s',
+    null,
+    false,
+  );
   add(`load.${l.store}.p99`, `demo verify over loopback, ${l.store} store: p99`, l.p99Ms, 'ms', null);
 }
 
@@ -188,8 +220,11 @@ say(
   `\nSUMMARY  commit ${commit ?? '?'}, node ${meta.node} ${meta.arch}, load average ${meta.loadAverage.join(' ')}, ${meta.seconds} s`,
 );
 say('Ratios are measured in one run against baselines in the same run; absolute figures (req/s, ms) move');
-say('with the machine\'s load and are only comparable within one run.');
-const table = [['figure', 'result', 'goal', ''], ...rows.map((r) => [r.label, fmtValue(r), fmtGoal(r), r.ok === null ? '' : r.ok ? 'ok' : 'MISSED'])];
+say("with the machine's load and are only comparable within one run.");
+const table = [
+  ['figure', 'result', 'goal', ''],
+  ...rows.map((r) => [r.label, fmtValue(r), fmtGoal(r), r.ok === null ? '' : r.ok ? 'ok' : 'MISSED']),
+];
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
 for (const row of table) say(`  ${row.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd());
 if (!peersInstalled && wanted('peers')) say(`  (peers and load skipped: ${peersHint})`);
