@@ -60,7 +60,11 @@ const flow = createMailboxFlow({
   keys: [generateKey('bench')],
   appName: 'Acme',
   store: memoryStore(),
-  sender: { send: async (mail) => void (ourCode = mail.code) },
+  sender: {
+    send: async (mail) => {
+      ourCode = mail.code;
+    },
+  },
   policy: { maxAttempts: 3, ttlSeconds: 300 },
 });
 let o = 0;
