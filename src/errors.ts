@@ -51,12 +51,15 @@ const DEFAULT_MESSAGES: Record<MailboxChallengeErrorCode, string> = {
   SEND_FAILED: 'The email could not be sent',
 };
 
+/** Every error code, in one list derived from the one table of default messages. */
+export const ERROR_CODES = Object.keys(DEFAULT_MESSAGES) as readonly MailboxChallengeErrorCode[];
+
 /**
  * The one error class of the library. Switch on `code`, never on `message`.
  *
  * @example
  * ```ts
- * const result = await flow.verify({ challengeId, secret, code });
+ * const result = await flow.verify({ challengeId, secret, code, purpose: 'login' });
  * if (!result.ok && result.error.code === 'INVALID_CODE') {
  *   reply(`Wrong code, ${result.error.attemptsRemaining} tries left`);
  * }

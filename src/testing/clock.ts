@@ -13,7 +13,7 @@ export interface TestClock {
  * @example
  * ```ts
  * const clock = createTestClock();
- * const flow = createMailboxFlow({ keys, sender, appName: 'Test', now: clock.now, store: memoryStore({ now: clock.now }) });
+ * const flow = createMailboxFlow({ keys, sender, appName: 'Test', now: clock.now });
  * clock.advance(10 * 60_000); // the code has now expired
  * ```
  */
