@@ -123,10 +123,7 @@ const peersInstalled = existsSync(here('peers/node_modules'));
 const peersHint = 'install with: npm install --prefix bench/peers';
 if (wanted('peers')) {
   if (!peersInstalled) say(`\npeers: SKIPPED (bench/peers/node_modules is missing; ${peersHint})`);
-  else
-    results.peers = lastJson(
-      run('peers', ['--expose-gc', here('peers/better-auth.mjs'), '--json'], { echo: false }),
-    );
+  else results.peers = lastJson(run('peers', [here('peers/better-auth.mjs'), '--json'], { echo: false }));
   if (results.peers) say(`\npeers\n${results.peers.text}`);
 }
 
