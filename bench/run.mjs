@@ -107,7 +107,7 @@ if (wanted('email')) {
 
 if (wanted('size')) {
   results.size = lastJson(
-    run('size', [here('../scripts/size.mjs'), '--json'], { env: { SIZE_RUNS: '7' }, echo: false }),
+    run('size', [here('../scripts/size.mjs'), '--json'], { env: { SIZE_RUNS: '5' }, echo: false }),
   );
   if (results.size) {
     say('\nentries: bundled (esbuild, minified) gzip, cold import (median wall, CPU)');

@@ -2,7 +2,7 @@
 // memory store and with Redis. autocannon comes from bench/peers (npm install --prefix bench/peers), never
 // from our own dependencies.
 //
-//   npm run build && node bench/load/verify.mjs [--json]     (LOAD_POOL=n measured challenges per run, default 4000)
+//   npm run build && node bench/load/verify.mjs [--json]     (LOAD_POOL=n measured challenges per run, default 3000)
 //
 // What is measured: POST /auth/verify of examples/demo/server.ts (run with tsx, as `npm run demo` does),
 // each request spending a DIFFERENT challenge with its CORRECT code, so every request runs the full path:
@@ -21,7 +21,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(new URL('../peers/package.json', import.meta.url));
 const autocannon = require('autocannon');
 const json = process.argv.includes('--json');
-const POOL = Number(process.env.LOAD_POOL ?? 4000);
+const POOL = Number(process.env.LOAD_POOL ?? 3000);
 const WARMUP = 300;
 const DURATION_S = 10;
 const log = (s) => (json ? process.stderr : process.stdout).write(`${s}\n`);

@@ -12,7 +12,7 @@
 //   renders none), per-mailbox send limits ON (better-auth's limiter is off), attempts and lifetime set to
 //   better-auth's (3, 300 s); the code is kept as a keyed tag, never in plain text. A fresh address per cycle,
 //   so the send limits (3 a minute per mailbox) are never what is measured.
-// Each side runs in its own child process, the two alternating (4 processes each), and the ratio is of the
+// Each side runs in its own child process, the two alternating (3 processes each), and the ratio is of the
 // medians of all their rounds: in one process, better-auth's AsyncLocalStorage (promise hooks on every await)
 // and its garbage slowed our side by about half, which would charge us for the peer. Cycles are awaited one
 // after the other, as a request would; CPU time of batches of about 150 ms after a warm-up.
@@ -24,7 +24,7 @@ const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 const side = argv.includes('--side') ? argv[argv.indexOf('--side') + 1] : null;
 const ROUNDS = 5;
-const PROCESSES = 4;
+const PROCESSES = 3;
 
 const cpuMs = () => {
   const u = process.cpuUsage();
