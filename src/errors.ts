@@ -56,7 +56,7 @@ const DEFAULT_MESSAGES: Record<MailboxChallengeErrorCode, string> = {
  *
  * @example
  * ```ts
- * const result = await flow.verify({ challengeId, secret, code });
+ * const result = await flow.verify({ challengeId, secret, code, purpose: 'login' });
  * if (!result.ok && result.error.code === 'INVALID_CODE') {
  *   reply(`Wrong code, ${result.error.attemptsRemaining} tries left`);
  * }

@@ -1,4 +1,4 @@
-/** A clock tests can move; pass `clock.now` to the flow and the store. */
+/** A clock tests can move; pass `clock.now` to the flow (its store steps run on the flow's clock). */
 export interface TestClock {
   now: () => number;
   /** Moves time forward by `ms` milliseconds. */
@@ -13,7 +13,7 @@ export interface TestClock {
  * @example
  * ```ts
  * const clock = createTestClock();
- * const flow = createMailboxFlow({ keys, sender, appName: 'Test', now: clock.now, store: memoryStore({ now: clock.now }) });
+ * const flow = createMailboxFlow({ keys, sender, appName: 'Test', now: clock.now });
  * clock.advance(10 * 60_000); // the code has now expired
  * ```
  */

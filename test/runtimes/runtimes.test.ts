@@ -108,11 +108,16 @@ function expectSmoke(out: Awaited<ReturnType<typeof import('./smoke.js').run>>, 
   });
   expect(out.flow).toMatchObject({
     start: 'ok',
-    mails: 1,
+    resend: 'ok',
+    sameChallenge: true,
+    mails: 2,
+    // The first email's code after a resend: superseded, and it costs no attempt.
+    oldCode: 'CHALLENGE_SUPERSEDED',
     wrongCode: 'INVALID_CODE',
     attemptsRemaining: 4,
     verify: 'ok',
     email: 'grace@example.com',
+    status: 'used',
   });
   // A used challenge never verifies again; the exact code belongs to the flow's tests.
   expect(out.flow.again).not.toBe('ok');

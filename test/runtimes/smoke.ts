@@ -9,6 +9,8 @@ import {
   verifyMailboxChallenge,
 } from '../../src/index.js';
 import type { MailboxKey } from '../../src/keys.js';
+// Every locale but English is an entry of its own: one import at start-up, as a host does.
+import '../../src/locales.js';
 import { createTestOutbox } from '../../src/testing/index.js';
 
 export interface SmokeInput {
@@ -59,28 +61,44 @@ export async function run(input: SmokeInput) {
     fromHost: errorCode(verifyMailboxChallenge(input.fromHost, { keys })),
   };
 
-  // The flow over the memory store, with the testing entry's outbox as the sender.
+  // The flow over the memory store, with the testing entry's outbox as the sender: start, resend (only
+  // the newest code works), a wrong code, the right one, once only.
   const outbox = createTestOutbox();
-  const flow = createMailboxFlow({ keys, appName: 'Acme', sender: outbox, store: memoryStore() });
+  const flow = createMailboxFlow({
+    keys,
+    appName: 'Acme',
+    sender: outbox,
+    store: memoryStore(),
+    policy: { resendCooldownSeconds: 0 },
+  });
   const started = await flow.start({ email: 'grace@example.com', purpose: 'signup' });
   if (!started.ok) return { runtime: runtimeName(), pure, flow: { start: started.error.code } };
+  const firstCode = outbox.lastCode('grace@example.com');
+  const resent = await flow.resend({ challengeId: started.challengeId, secret: started.secret });
+  if (!resent.ok) return { runtime: runtimeName(), pure, flow: { start: 'ok', resend: resent.error.code } };
   const code = outbox.lastCode('grace@example.com');
-  const ids = { challengeId: started.challengeId, secret: started.secret, purpose: 'signup' };
+  const ids = { challengeId: resent.challengeId, secret: resent.secret, purpose: 'signup' };
+  const oldCode = code === firstCode ? 'same' : errorCode(await flow.verify({ ...ids, code: firstCode }));
   const flowWrong = await flow.verify({ ...ids, code: code === '000000' ? '111111' : '000000' });
   const flowRight = await flow.verify({ ...ids, code });
   const flowAgain = await flow.verify({ ...ids, code });
+  const state = await flow.inspect({ challengeId: ids.challengeId, secret: ids.secret });
 
   return {
     runtime: runtimeName(),
     pure,
     flow: {
       start: 'ok',
+      resend: 'ok',
+      sameChallenge: resent.challengeId === started.challengeId,
       mails: outbox.messages.length,
+      oldCode,
       wrongCode: errorCode(flowWrong),
       attemptsRemaining: flowWrong.ok ? undefined : flowWrong.error.attemptsRemaining,
       verify: errorCode(flowRight),
       email: flowRight.ok ? flowRight.challenge.email : undefined,
       again: errorCode(flowAgain),
+      status: state.ok ? state.status : state.error.code,
     },
     // Sealed here, verified back on the host's Node.
     forHost: { challengeId: c.challengeId, secret: c.secret, code: c.code },
