@@ -15,7 +15,7 @@ export {
   createMailboxChallenge,
   type MailboxChallengeConfig,
 } from './create.js';
-export type { CompiledTemplate } from './email/_fill.js';
+export type { CompiledTemplate } from './email/compiled-template.js';
 export {
   type DescribeErrorOptions,
   describeError,
@@ -25,13 +25,17 @@ export { type Locale, negotiateLocale, SUPPORTED_LOCALES } from './email/locale.
 export { type EmailChangeNoticeInput, renderEmailChangeNotice } from './email/notice.js';
 export type {
   BrandOptions,
+  CodeMessageStrings,
   FooterLink,
   LocaleCustomization,
   LocaleStringOverrides,
+  LocaleStrings,
   LogoOptions,
   MessageOptions,
   NoticeOptions,
+  NoticeStrings,
   PerCallMessageOptions,
+  PluralForms,
   RenderedMessage,
 } from './email/render.js';
 export {

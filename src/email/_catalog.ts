@@ -3,36 +3,7 @@
 import { BUILT_IN_LOCALES, ENGLISH, LOCALE_INDEX } from './_compiled.js';
 import { DEFAULT_LOCALE, LocaleMatcher } from './_negotiate.js';
 import type { LocaleStrings } from './_strings.js';
-
-/** One locale's host text and string overrides, or a new locale: an entry of `MessageOptions.locales`. */
-export interface LocaleCustomization {
-  /**
-   * For a locale that is not built in: the built-in locale that supplies every string you leave out (e.g.
-   * `de` for `de-CH`). Without it, a new locale must give every string.
-   */
-  extends?: string;
-  /** Text direction of a new locale. Default: that of `extends`, else `ltr`. */
-  dir?: 'ltr' | 'rtl';
-  /** Any built-in strings to replace, in the shape of `templates/locales/en.json`. Plain text. */
-  strings?: LocaleStringOverrides;
-  /** The footer's support line in this locale (wins over the top-level `supportText`). */
-  supportText?: string;
-  /** The footer's links in this locale (win over the top-level `footerLinks`). */
-  footerLinks?: readonly FooterLink[];
-}
-
-/** A link in the footer: its text and an `https:` or `mailto:` URL. Never raw HTML. */
-export interface FooterLink {
-  text: string;
-  href: string;
-}
-
-/** Strings to replace: any subset of a locale file's sections and keys. */
-export type LocaleStringOverrides = {
-  [K in keyof LocaleStrings]?: LocaleStrings[K] extends string | readonly string[]
-    ? LocaleStrings[K]
-    : { [L in keyof LocaleStrings[K]]?: LocaleStrings[K][L] extends string ? string : LocaleStrings[K][L] };
-};
+import type { LocaleCustomization } from './render.js';
 
 // The registry lives on globalThis under a registered symbol: a CommonJS and an ESM copy of this module (or
 // two bundles) then share it, so `import 'mailbox-challenge/locales'` reaches whichever copy renders.

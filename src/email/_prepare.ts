@@ -2,12 +2,11 @@
 // place, parsed once), bind the host's values once per configuration, escape the few per-call values, fill.
 // No MJML, no HTML parsing, no regex over the layout.
 import { invalidInput } from '../errors.js';
-import type { FooterLink } from './_catalog.js';
+
 import { LAYOUTS, type PurposeKind } from './_compiled.js';
 import { escapeHtml } from './_escape.js';
 import {
   bindSlots,
-  type CompiledTemplate,
   fillSlots,
   fillStrings,
   type Part,
@@ -16,6 +15,8 @@ import {
   type Values,
 } from './_fill.js';
 import type { LocaleStrings, PluralForms } from './_strings.js';
+import type { CompiledTemplate } from './compiled-template.js';
+import type { FooterLink } from './render.js';
 
 /** The default brand colour: a blue with 5.2:1 contrast against white button text. */
 export const DEFAULT_BRAND_COLOR = '#2563eb';

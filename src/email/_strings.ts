@@ -95,6 +95,9 @@ export function checkLocaleStrings(
         return problems.push(`${locale}: ${path} must be a non-empty string`);
       if (/[<>]|[\p{Cc}\u2028\u2029]/u.test(value))
         problems.push(`${locale}: ${path} contains markup or a line break`);
+      // Embeddings, overrides and isolates can make a subject read backwards; the layout isolates values itself.
+      if (/[\u202a-\u202e\u2066-\u2069]/.test(value))
+        problems.push(`${locale}: ${path} contains a bidi embedding, override or isolate character`);
       const want = placeholders(reference);
       const got = placeholders(value);
       const unknown = got.filter((p) => !want.includes(p));

@@ -1,7 +1,9 @@
 // Error messages for people: the same negotiation and strings files as the emails, so a German email and the
 // German page around the code field speak with one voice.
 import type { MailboxChallengeError, MailboxChallengeErrorCode } from '../errors.js';
-import { catalogFor, type LocaleCustomization, negotiate } from './_catalog.js';
+import { catalogFor, negotiate } from './_catalog.js';
+import { ENGLISH } from './_compiled.js';
+import type { LocaleCustomization } from './render.js';
 
 /** Options of {@link describeError}. */
 export interface DescribeErrorOptions {
@@ -52,13 +54,28 @@ export function describeError(
   error: MailboxChallengeErrorCode | Pick<MailboxChallengeError, 'code'>,
   options: DescribeErrorOptions = {},
 ): ErrorDescription {
-  const code = typeof error === 'string' ? error : error?.code;
-  const catalog = catalogFor(options?.locales);
-  const locale = negotiate(catalog, options?.locale, options?.acceptLanguage);
-  const strings = catalog.strings(locale);
-  const known = typeof code === 'string' && Object.hasOwn(strings.errors, code);
-  const key: MailboxChallengeErrorCode = known ? code : 'INVALID_INPUT';
-  const own = options?.overrides?.[locale]?.[key];
-  const message = typeof own === 'string' && own.trim() !== '' ? own : strings.errors[key];
-  return { locale, dir: strings.dir, message };
+  let key: MailboxChallengeErrorCode = 'INVALID_INPUT';
+  try {
+    const code: unknown = typeof error === 'string' ? error : error?.code;
+    if (typeof code === 'string' && Object.hasOwn(ENGLISH.errors, code))
+      key = code as MailboxChallengeErrorCode;
+  } catch {
+    // a hostile object: keep the neutral message
+  }
+  try {
+    const catalog = catalogFor(options?.locales);
+    const locale = negotiate(catalog, options?.locale, options?.acceptLanguage);
+    const strings = catalog.strings(locale);
+    const own = options?.overrides?.[locale]?.[key];
+    const message = typeof own === 'string' && own.trim() !== '' ? own : strings.errors[key];
+    if (typeof message === 'string' && message)
+      return { locale, dir: strings.dir === 'rtl' ? 'rtl' : 'ltr', message };
+  } catch {
+    // Never throws (a page is being rendered around an error already): a malformed option reads as English.
+  }
+  return {
+    locale: 'en',
+    dir: 'ltr',
+    message: ENGLISH.errors[key],
+  };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEmail } from '../lib/_address.js';
 import { emailField, parseInput } from '../lib/_schema.js';
 import { fill, messageValues, preparedNotice } from './_prepare.js';

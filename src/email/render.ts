@@ -1,16 +1,7 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
-import { z } from 'zod';
-import {
-  builtInStrings,
-  type Catalog,
-  catalogFor,
-  type FooterLink,
-  type LocaleCustomization,
-  type LocaleStringOverrides,
-  negotiate,
-} from './_catalog.js';
+import * as z from 'zod';
+import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
-import { type CompiledTemplate, isCompiledTemplate } from './_fill.js';
 import {
   CARD_DARK,
   CARD_LIGHT,
@@ -23,9 +14,41 @@ import {
   preparedCode,
   textColorOn,
 } from './_prepare.js';
-import { checkLocaleStrings, TAG } from './_strings.js';
+import { checkLocaleStrings, type LocaleStrings, TAG } from './_strings.js';
 
-export type { FooterLink, LocaleCustomization, LocaleStringOverrides };
+export type { CodeMessageStrings, LocaleStrings, NoticeStrings, PluralForms } from './_strings.js';
+
+import { type CompiledTemplate, isCompiledTemplate } from './compiled-template.js';
+
+/** One locale's host text and string overrides, or a new locale: an entry of `MessageOptions.locales`. */
+export interface LocaleCustomization {
+  /**
+   * For a locale that is not built in: the built-in locale that supplies every string you leave out (e.g.
+   * `de` for `de-CH`). Without it, a new locale must give every string.
+   */
+  extends?: string;
+  /** Text direction of a new locale. Default: that of `extends`, else `ltr`. */
+  dir?: 'ltr' | 'rtl';
+  /** Any built-in strings to replace, in the shape of `templates/locales/en.json`. Plain text. */
+  strings?: LocaleStringOverrides;
+  /** The footer's support line in this locale (wins over the top-level `supportText`). */
+  supportText?: string;
+  /** The footer's links in this locale (win over the top-level `footerLinks`). */
+  footerLinks?: readonly FooterLink[];
+}
+
+/** A link in the footer: its text and an `https:` or `mailto:` URL. Never raw HTML. */
+export interface FooterLink {
+  text: string;
+  href: string;
+}
+
+/** Strings to replace: any subset of a locale file's sections and keys. */
+export type LocaleStringOverrides = {
+  [K in keyof LocaleStrings]?: LocaleStrings[K] extends string | readonly string[]
+    ? LocaleStrings[K]
+    : { [L in keyof LocaleStrings[K]]?: LocaleStrings[K][L] extends string ? string : LocaleStrings[K][L] };
+};
 
 /** Your logo: shown at exactly `width` × `height` CSS pixels at the top of every email. */
 export interface LogoOptions {
@@ -279,7 +302,12 @@ const oneLine = (max: number, what: string) =>
     .string()
     .max(max)
     .refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`);
-export const appNameField = oneLine(64, 'appName');
+// appName reaches the subject header: no bidi control or zero-width character either (the core's header rule).
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+export const appNameField = oneLine(64, 'appName').refine(
+  (v) => !INVISIBLE.test(v),
+  'appName must not contain bidi controls or zero-width characters',
+);
 export const supportTextField = oneLine(500, 'supportText');
 const footerLinksField = z
   .array(z.object({ text: oneLine(100, 'a footer link text'), href: supportUrl }).strict())
@@ -336,14 +364,33 @@ function localesProblems(locales: Record<string, z.output<typeof customizationFi
   return problems;
 }
 
-const localesField = z.record(z.string(), customizationField).superRefine((locales, ctx) => {
+// z.any() passes the host's object through as is: its identity keys the caches of checked locales, resolved
+// strings and prepared layouts, so options parsed again on every call cost a WeakMap lookup, not a re-check.
+const localesField = z.any().superRefine((locales: unknown, ctx) => {
+  if (typeof locales !== 'object' || locales === null || Array.isArray(locales)) {
+    ctx.addIssue({ code: 'custom', message: 'locales must be an object of language tag to locale options' });
+    return;
+  }
   let problems = checkedLocales.get(locales);
   if (!problems) {
-    problems = localesProblems(locales);
+    problems = [];
+    const entries = Object.entries(locales as Record<string, unknown>);
+    for (const [tag, custom] of entries) {
+      const parsed = customizationField.safeParse(custom);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) {
+          const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [k]) : [[]];
+          for (const k of keys)
+            problems.push({ path: [tag, ...i.path.map(String), ...k], message: i.message });
+        }
+      }
+    }
+    if (!problems.length)
+      problems = localesProblems(locales as Record<string, z.output<typeof customizationField>>);
     checkedLocales.set(locales, problems);
   }
   for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-});
+}) as unknown as z.ZodType<Readonly<Record<string, LocaleCustomization>>>;
 
 const recipientNameField = oneLine(128, 'recipientName');
 const linkField = z.object({ urlTemplate: urlTemplateField }).strict();

@@ -1,13 +1,6 @@
 import { ENGLISH } from '../email/_compiled.js';
-import {
-  CODE_STRING_SLOTS,
-  type CompiledTemplate,
-  fillStrings,
-  makeCompiledTemplate,
-  parseSlots,
-  slotNames,
-  VALUE_SLOTS,
-} from '../email/_fill.js';
+import { CODE_STRING_SLOTS, fillStrings, parseSlots, slotNames, VALUE_SLOTS } from '../email/_fill.js';
+import { type CompiledTemplate, makeCompiledTemplate } from '../email/compiled-template.js';
 import { invalidInput } from '../errors.js';
 import { compileMjml, TemplateCompileError } from './_compile.js';
 

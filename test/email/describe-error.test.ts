@@ -62,5 +62,22 @@ describe('describeError', () => {
     for (const bad of ['NOPE', '__proto__', 'toString', null, undefined, 42, {}] as unknown[]) {
       expect(describeError(bad as MailboxChallengeErrorCode).message).toBe(fallback);
     }
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(describeError(hostile as never).message).toBe(fallback);
+    expect(
+      describeError('INVALID_CODE', { locales: { de: { strings: 42 } } as never, locale: 'de' }).message,
+    ).toMatch(/^Dieser Code/);
+    expect(describeError('INVALID_CODE', hostile as never)).toEqual({
+      locale: 'en',
+      dir: 'ltr',
+      message: 'That code is not right. Please check it and try again.',
+    });
   });
 });

@@ -50,8 +50,10 @@ const hostile = fc
   .map((parts) => parts.join(''));
 
 const ACCEPTABLE_TEXT = /^[^\p{Cc}\u2028\u2029]*$/u;
+// appName reaches the subject header: bidi controls and zero-width characters are refused there too.
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const isAcceptableName = (s: string) =>
-  s.length >= 1 && s.length <= 64 && s.trim() !== '' && ACCEPTABLE_TEXT.test(s);
+  s.length >= 1 && s.length <= 64 && s.trim() !== '' && ACCEPTABLE_TEXT.test(s) && !INVISIBLE.test(s);
 
 const render = (
   appName: string,

@@ -437,6 +437,11 @@ describe('message options', () => {
     ]);
     expectInvalid(bad({ 'x y': {} }), ['message.locales.x y']);
     expectInvalid(bad({ 'de-CH': { extends: 'xx' } }), ['message.locales.de-CH.extends']);
+    expectInvalid(bad({ de: { supportText: 'a\nb' } }), ['message.locales.de.supportText']);
+    expectInvalid(bad({ de: { colour: 'red' } }), ['message.locales.de.colour']);
+    expectInvalid(bad([]), ['message.locales']);
+    // Checked once: parsing again hands back the same object, which keys every cache.
+    expect(messageOptionsSchema.parse({ appName: 'A', locales }).locales).toBe(locales);
     expectInvalid(bad({ de: { footerLinks: [{ text: 'x', href: 'javascript:alert(1)' }] } }), [
       'message.locales.de.footerLinks.0.href',
     ]);
@@ -476,6 +481,12 @@ describe('message options', () => {
     expectInvalid(bad({ appName: '' }), ['message.appName']);
     expectInvalid(bad({ appName: '   ' }), ['message.appName']);
     expectInvalid(bad({ appName: 'x'.repeat(65) }), ['message.appName']);
+    expectInvalid(bad({ appName: 'Ac\u202eme' }), ['message.appName']);
+    expectInvalid(bad({ appName: 'Ac\u200bme' }), ['message.appName']);
+    expectInvalid(
+      bad({ appName: 'A', locales: { de: { strings: { login: { subject: '\u202e{appName}' } } } } }),
+      ['message.locales.de.strings'],
+    );
     expectInvalid(bad({}), ['message.appName']);
     expectInvalid(bad({ appName: 'A', supportText: 'line\nbreak' }), ['message.supportText']);
     expectInvalid(bad({ appName: 'A', brand: { primaryColor: 'red' } }), ['message.brand.primaryColor']);
