@@ -133,7 +133,7 @@ const CASES: Case[] = [
     spec: {
       email: 'ada@example.com',
       purpose: 'login',
-      userId: 'x'.repeat(60) + '😀',
+      userId: `${'x'.repeat(60)}😀`,
       metadata: null,
       ttlSeconds: 600,
       codeLength: 6,
@@ -148,7 +148,7 @@ const CASES: Case[] = [
     spec: {
       email: 'ada@example.com',
       purpose: 'signup',
-      userId: 'é'.repeat(127) + 'z',
+      userId: `${'é'.repeat(127)}z`,
       metadata: null,
       ttlSeconds: 600,
       codeLength: 6,
@@ -203,7 +203,6 @@ const cases = CASES.map((c, index) => {
       challengeId: draft.challengeId,
       nonce: hex(draft.nonce),
       code: draft.code,
-      codeTag: draft.payload.codeTag,
       createdAt: draft.payload.createdAt,
       expiresAt: draft.payload.expiresAt,
       userIdSlotBytes: draft.userIdSlotBytes,

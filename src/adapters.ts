@@ -52,6 +52,8 @@ export interface OutgoingMail {
   expiresAt?: number;
   /** The one-click link, when the flow is configured with one. */
   link?: string;
+  /** The recipient's name, when the host gave one (`message.recipientName`). */
+  recipientName?: string;
   /** For a notice: the new address the account is moving to. */
   newEmail?: string;
 }

@@ -71,6 +71,6 @@ describe('package', () => {
 
   it('the CLI runs from the build', () => {
     const out = node([join(root, 'dist/cli.js'), 'keygen', 'ci-check']);
-    expect(out.trim()).toMatch(/^ci-check:[A-Za-z0-9_-]{43}$/);
+    expect(out.trim()).toMatch(/^MAILBOX_KEYS=ci-check:[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -227,8 +227,15 @@ function reserveSend(r: MailboxRecord, s: StepBase): StepReply | null {
   if (budget > s.now) return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs: budget - s.now });
   const send = sendAvailableAt(r, s);
   if (send > s.now) return refuse('RATE_LIMITED', { retryAfterMs: send - s.now });
-  r.sends.push(s.now);
+  insertSorted(r.sends, s.now);
   return null;
+}
+
+/** Keeps event lists ascending even when app servers' clocks disagree a little (the windows rely on it). */
+function insertSorted(times: number[], t: number): void {
+  let i = times.length;
+  while (i > 0 && times[i - 1]! > t) i--;
+  times.splice(i, 0, t);
 }
 
 function pushStale(state: PurposeState, tag: string, added: string[]): void {
@@ -247,9 +254,17 @@ export function applyStep(
   stored: MailboxRecord | null,
   s: FlowStep,
 ): { record: MailboxRecord | null; reply: StepReply; expiresAt: number | null } {
-  const r: MailboxRecord = stored ? cloneRecord(stored) : emptyRecord();
+  return applyStepInPlace(stored ? cloneRecord(stored) : null, s);
+}
+
+/** {@link applyStep} for a record the caller owns (freshly decoded): changes it instead of a copy. */
+export function applyStepInPlace(
+  found: MailboxRecord | null,
+  s: FlowStep,
+): { record: MailboxRecord | null; reply: StepReply; expiresAt: number | null } {
+  const r = found ?? emptyRecord();
   prune(r, s);
-  const reply = run(stored === null ? null : r, r, s);
+  const reply = run(found, r, s);
   const expiresAt = recordExpiresAt(r, s.limits);
   return { record: expiresAt === null ? null : r, reply, expiresAt };
 }
@@ -336,7 +351,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       // to arrive. No attempt is counted; the newest code keeps working.
       if (r.purposes[s.purpose]!.staleCodeTags.includes(s.codeTag)) return refuse('CHALLENGE_SUPERSEDED');
       e.attempts += 1;
-      r.failures.push(s.now);
+      insertSorted(r.failures, s.now);
       if (e.attempts >= s.limits.maxAttempts) e.status = 'locked';
       const remaining = Math.min(s.limits.maxAttempts - e.attempts, failuresLeft(r, s));
       return refuse('INVALID_CODE', { attemptsRemaining: Math.max(0, remaining) });
@@ -356,7 +371,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
     case 'notice': {
       const send = sendAvailableAt(r, s);
       if (send > s.now) return refuse('RATE_LIMITED', { retryAfterMs: send - s.now });
-      r.sends.push(s.now);
+      insertSorted(r.sends, s.now);
       return settled('pending');
     }
     case 'release': {
@@ -425,4 +440,63 @@ export function decodeRecord(text: string): MailboxRecord {
     purposes[p] = { challenges: list(state.challenges), staleCodeTags: list(state.staleCodeTags) };
   }
   return { v: 1, sends: list(raw.sends), failures: list(raw.failures), purposes };
+}
+
+const STATUS_CODES = ['pending', 'used', 'locked', 'cancelled'] as const;
+type PackedEntry = [string, number, number, number, number, number, number, string, string];
+type Packed = [number, number[], number[], Record<string, [PackedEntry[], string[]]>];
+
+/**
+ * A record as short positional JSON, for the memory store: one flat string per mailbox instead of a
+ * dozen objects keeps a million records in less than half the memory and out of the garbage collector's
+ * way. `base` (epoch ms; the memory store passes the record's expiry) is written first, and every other
+ * time as an offset from it: a few digits instead of thirteen.
+ */
+export function packRecord(r: MailboxRecord, base: number): string {
+  const rel = (t: number) => t - base;
+  const purposes: Packed[3] = {};
+  for (const [p, state] of Object.entries(r.purposes)) {
+    purposes[p] = [
+      state.challenges.map((e) => [
+        e.id,
+        e.gen,
+        e.attempts,
+        STATUS_CODES.indexOf(e.status),
+        rel(e.firstSentAt),
+        rel(e.lastSentAt),
+        rel(e.expiresAt),
+        e.codeTag,
+        e.locale,
+      ]),
+      state.staleCodeTags,
+    ];
+  }
+  return JSON.stringify([base, r.sends.map(rel), r.failures.map(rel), purposes] satisfies Packed);
+}
+
+/** The `base` a packed record starts with, read without parsing the rest. */
+export const packedBase = (text: string): number => Number(text.slice(1, text.indexOf(',')));
+
+/** The inverse of {@link packRecord}. */
+export function unpackRecord(text: string): MailboxRecord {
+  const [base, sends, failures, packed] = JSON.parse(text) as Packed;
+  const abs = (t: number) => t + base;
+  const purposes: Record<string, PurposeState> = {};
+  for (const [p, [entries, staleCodeTags]] of Object.entries(packed)) {
+    purposes[p] = {
+      challenges: entries.map(([id, gen, attempts, status, first, last, expires, codeTag, locale]) => ({
+        id,
+        gen,
+        attempts,
+        status: STATUS_CODES[status]!,
+        firstSentAt: abs(first),
+        lastSentAt: abs(last),
+        expiresAt: abs(expires),
+        codeTag,
+        locale,
+      })),
+      staleCodeTags,
+    };
+  }
+  return { v: 1, sends: sends.map(abs), failures: failures.map(abs), purposes };
 }

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import type { ChallengeStore, MailSender, OutgoingMail } from '../adapters.js';
-import { negotiateLocale } from '../email/locale.js';
-import { renderEmailChangeNotice } from '../email/notice.js';
-import { type MessageOptions, messageOptionsSchema, renderChallengeMessage } from '../email/render.js';
+import { renderNotice } from '../email/notice.js';
+import {
+  type MessageOptions,
+  mergeMessageOptions,
+  messageOptionsSchema,
+  type PerCallMessageOptions,
+  perCallMessageOptionsSchema,
+  renderChallengeMessage,
+  resolveMessage,
+} from '../email/render.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
 import { toBase64url, utf8 } from '../lib/_bytes.js';
@@ -22,14 +29,7 @@ import { headersField } from '../lib/_headers.js';
 import { type JsonObject, serializeMetadata } from '../lib/_json.js';
 import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
-import {
-  emailField,
-  metadataField,
-  parseInput,
-  purposeField,
-  readClock,
-  userIdField,
-} from '../lib/_schema.js';
+import { metadataField, parseInput, purposeField, readClock, userIdField } from '../lib/_schema.js';
 import { type ChallengePayload, openChallenge, codeTag as sealedCodeTag } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Result } from '../verify.js';
@@ -97,14 +97,20 @@ export interface StartInput {
   locale?: string;
   /** The request's Accept-Language header. */
   acceptLanguage?: string;
+  /** This email's branding and words over the flow's (e.g. per tenant): `appName`, `brand`, `locales`, ... */
+  message?: PerCallMessageOptions;
 }
 
-/** Input of `flow.resend`. Without `locale` or `acceptLanguage`, the first email's locale is kept. */
+/**
+ * Input of `flow.resend`. Without `locale` or `acceptLanguage`, the first email's locale is kept. Per-call
+ * `message` options are not remembered: pass the same ones as to `start`.
+ */
 export interface ResendInput {
   challengeId: string;
   secret: string;
   locale?: string;
   acceptLanguage?: string;
+  message?: PerCallMessageOptions;
 }
 
 /** Input of `flow.verify`: `purpose` is required, so a code sent for one purpose never passes another's check. */
@@ -151,6 +157,7 @@ export interface EmailChangeNoticeRequest {
   newEmail: string;
   locale?: string;
   acceptLanguage?: string;
+  message?: PerCallMessageOptions;
 }
 
 /** The object {@link createMailboxFlow} returns. No method throws for anything a client can send. */
@@ -174,10 +181,32 @@ export interface MailboxFlow {
 const localeFields = {
   locale: z.string().max(35).optional(),
   acceptLanguage: z.string().max(4096).optional(),
+  message: perCallMessageOptionsSchema.optional(),
 };
+/**
+ * A bounded memo (oldest entry out first) for the two costs a request pays twice over, once in start and
+ * once in verify: parsing an address (IDNA included) and the keyed hash naming its record. Pure functions
+ * of their input, so a hit answers exactly what a call would.
+ */
+function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) => T {
+  const memo = new Map<string, T>();
+  return (input) => {
+    let value = memo.get(input);
+    if (value === undefined && !memo.has(input)) {
+      value = fn(input);
+      if (memo.size >= max) memo.delete(memo.keys().next().value!);
+      memo.set(input, value);
+    }
+    return value as T;
+  };
+}
+const addressOf = boundedMemo(parseEmail);
+// The same rule as the core's emailField, through the memo: start parses the address once.
+const flowEmailField = z.string().refine((v) => addressOf(v) !== null, 'not an acceptable email address');
+
 const startSchema = z
   .object({
-    email: emailField,
+    email: flowEmailField,
     purpose: purposeField,
     userId: userIdField,
     metadata: metadataField,
@@ -185,7 +214,9 @@ const startSchema = z
   })
   .strict();
 const localeSchema = z.object(localeFields);
-const noticeSchema = z.object({ oldEmail: emailField, newEmail: emailField, ...localeFields }).strict();
+const noticeSchema = z
+  .object({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields })
+  .strict();
 const optionsSchema = z.object({
   headers: headersField.optional(),
   storeSecret: z.string().optional(),
@@ -325,8 +356,10 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   };
 
   /** `mc:m:<base64url(HMAC(store key, mailbox))[0..16 bytes]>`: nobody without the key can find a mailbox's record. */
-  const recordKey = (mailbox: string) =>
-    `mc:m:${toBase64url(mac(namer.storeMac, utf8(`mailbox\0${mailbox}`)).subarray(0, 16))}`;
+  const recordKey = boundedMemo(
+    (mailbox: string) =>
+      `mc:m:${toBase64url(mac(namer.storeMac, utf8(`mailbox\0${mailbox}`)).subarray(0, 16))}`,
+  );
   /** A keyed tag of a code for "use the newest email": the store never holds a code. */
   const staleTag = (key: string, purpose: string, code: string) =>
     toBase64url(mac(namer.storeMac, utf8(`code\0${key}\0${purpose}\0${code}`)).subarray(0, 9));
@@ -434,7 +467,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     d: ReturnType<typeof draft>,
     key: string,
     stepInput: FlowStep,
-    localeInput: { locale?: string; acceptLanguage?: string },
+    options: MessageOptions,
     t: number,
   ): Promise<Result<IssuedChallenge>> {
     const reply = await step(key, stepInput);
@@ -446,10 +479,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       email: spec.email,
       challengeId: d.challengeId,
       ttlSeconds: spec.ttlSeconds,
-      options: {
-        ...message,
-        ...(localeInput.locale || localeInput.acceptLanguage ? localeInput : { locale: reply.locale }),
-      },
+      expiresAt: d.payload.expiresAt,
+      // A resend that names no language keeps the first email's.
+      options: options.locale || options.acceptLanguage ? options : { ...options, locale: reply.locale },
     });
     const mail: OutgoingMail = {
       to: spec.email,
@@ -463,7 +495,8 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       locale: rendered.locale,
       code: d.code,
       expiresAt: d.payload.expiresAt,
-      ...linkOf(rendered),
+      ...(rendered.link !== undefined && { link: rendered.link }),
+      ...(rendered.recipientName !== undefined && { recipientName: rendered.recipientName }),
     };
     // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
     const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
@@ -503,7 +536,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   function refOf(challengeId: string, payload: ChallengePayload) {
     // Generation 0 is a challenge from the pure layer: the flow never issued it and holds no state for it.
     if (payload.generation < 1) return null;
-    const address = parseEmail(payload.email);
+    const address = addressOf(payload.email);
     return address ? { challengeId, payload, key: recordKey(address.mailbox) } : null;
   }
 
@@ -513,8 +546,12 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     start: (input) =>
       settle('start', async () => {
         const t = now();
-        const { email, purpose, userId, metadata, locale, acceptLanguage } = parseInput(startSchema, input);
-        const address = parseEmail(email)!;
+        const { email, purpose, userId, metadata, locale, acceptLanguage, ...rest } = parseInput(
+          startSchema,
+          input,
+        );
+        const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
+        const address = addressOf(email)!;
         const spec = specOf({
           email: address.address,
           purpose,
@@ -536,9 +573,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
             challengeId: d.challengeId,
             codeTag: staleTag(key, purpose, d.code),
             expiresAt: d.payload.expiresAt,
-            locale: negotiateLocale(locale, acceptLanguage),
+            locale: resolveMessage(options).locale,
           },
-          { locale, acceptLanguage },
+          options,
           t,
         );
       }),
@@ -551,10 +588,12 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const p = ref.payload;
         // Checked again by the store against the first send; this only saves a round trip.
         if (t >= p.createdAt + limits.resendWindowMs) return err('CHALLENGE_EXPIRED');
-        const { locale, acceptLanguage } = parseInput(localeSchema, {
+        const { locale, acceptLanguage, ...rest } = parseInput(localeSchema, {
           locale: input.locale,
           acceptLanguage: input.acceptLanguage,
+          message: input.message,
         });
+        const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
         const spec = specOf({ email: p.email, purpose: p.purpose, userId: p.userId, metadata: p.metadata });
         const d = draft(spec, t, ref.challengeId);
         d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
@@ -572,9 +611,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
             gen: p.generation,
             codeTag: staleTag(ref.key, p.purpose, d.code),
             expiresAt: d.payload.expiresAt,
-            locale: locale || acceptLanguage ? negotiateLocale(locale, acceptLanguage) : null,
+            locale: locale || acceptLanguage ? resolveMessage(options).locale : null,
           },
-          { locale, acceptLanguage },
+          options,
           t,
         );
       }),
@@ -659,9 +698,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     notifyEmailChange: (input) =>
       settle('notifyEmailChange', async () => {
         const t = now();
-        const { oldEmail, newEmail, locale, acceptLanguage } = parseInput(noticeSchema, input);
-        const from = parseEmail(oldEmail)!;
-        const to = parseEmail(newEmail)!;
+        const { oldEmail, newEmail, locale, acceptLanguage, ...rest } = parseInput(noticeSchema, input);
+        const from = addressOf(oldEmail)!;
+        const to = addressOf(newEmail)!;
         if (from.mailbox === to.mailbox) {
           return fail(
             new MailboxChallengeError('INVALID_INPUT', 'the new address is the old one', {
@@ -672,14 +711,10 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const key = recordKey(from.mailbox);
         const reply = await step(key, { kind: 'notice', now: t, limits });
         if (!reply.ok) return refused(reply, 'notifyEmailChange', t);
-        const rendered = renderEmailChangeNotice({
-          appName: message.appName,
+        const rendered = renderNotice({
           email: from.address,
           newEmail: to.address,
-          locale,
-          acceptLanguage,
-          brand: message.brand,
-          supportText: message.supportText,
+          options: { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage },
         });
         const noticeId = toBase64url(randomBytes(16));
         const failed = await deliver(
@@ -712,10 +747,4 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         return { ok: true as const };
       }),
   };
-}
-
-/** The one-click link of a rendered message, when the renderer reports one. */
-function linkOf(rendered: object): { link?: string } {
-  const link = (rendered as { link?: unknown }).link;
-  return typeof link === 'string' ? { link } : {};
 }

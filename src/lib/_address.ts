@@ -163,9 +163,20 @@ function mailboxOf(local: string, domain: string): string {
   return `${box}@${domain}`;
 }
 
-/** Returns the parsed address, or null when `input` is not an acceptable address. */
+// The last answer: validation and the code after it (create, the flow) ask about the same string in turn.
+let lastInput: string | undefined;
+let lastResult: EmailAddress | null = null;
+
+/** Returns the parsed address (frozen), or null when `input` is not an acceptable address. */
 export function parseEmail(input: unknown): EmailAddress | null {
   if (typeof input !== 'string' || input.length > MAX_INPUT_LENGTH) return null;
+  if (input === lastInput) return lastResult;
+  lastResult = parse(input);
+  lastInput = input;
+  return lastResult;
+}
+
+function parse(input: string): EmailAddress | null {
   const typed = trimBlanks(input);
   const at = typed.indexOf('@');
   if (at <= 0 || at !== typed.lastIndexOf('@')) return null;
@@ -180,5 +191,9 @@ export function parseEmail(input: unknown): EmailAddress | null {
     return null;
   }
   const normalized = address.toLowerCase();
-  return { address, normalized, mailbox: mailboxOf(normalized.slice(0, at), normalized.slice(at + 1)) };
+  return Object.freeze({
+    address,
+    normalized,
+    mailbox: mailboxOf(normalized.slice(0, at), normalized.slice(at + 1)),
+  });
 }

@@ -12,34 +12,60 @@ const TAG = 16;
 // "expand 32-byte k" as four little-endian words (RFC 8439 §2.3).
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Little-endian 32-bit words of `bytes` (ChaCha's byte order, RFC 8439 §2.3). */
 function words(bytes: Uint8Array): Uint32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Uint32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  const out = new Uint32Array(bytes.length >>> 2);
+  for (let i = 0, j = 0; i < out.length; i++, j += 4) {
+    out[i] = bytes[j]! | (bytes[j + 1]! << 8) | (bytes[j + 2]! << 16) | (bytes[j + 3]! << 24);
+  }
   return out;
 }
 
-/** XChaCha20: HChaCha20(key, nonce[0..16]) is the ChaCha20 key; the nonce is 0^4 ‖ nonce[16..24]. */
+// A seal key's words, computed once: keys are few and long-lived (derived and cached per MailboxKey).
+const keyWords = new WeakMap<Uint8Array, Uint32Array>();
+function wordsOfKey(key: Uint8Array): Uint32Array {
+  let w = keyWords.get(key);
+  if (!w) {
+    w = words(key);
+    keyWords.set(key, w);
+  }
+  return w;
+}
+
+// Scratch for the native path: node:crypto copies key and IV into the cipher it creates, and every call
+// runs to completion synchronously, so one set serves every call (four typed arrays fewer per seal or open).
+const nonceWords = new Uint32Array(4);
+const subkeyWords = new Uint32Array(8);
+const subkeyBytes = new Uint8Array(subkeyWords.buffer);
+const ivBytes = new Uint8Array(12);
+
+/**
+ * XChaCha20: HChaCha20(key, nonce[0..16]) is the ChaCha20 key; the nonce is 0^4 ‖ nonce[16..24].
+ * Returns the scratch subkey and IV: use them before the next call.
+ */
 function subkeyAndIv(key: Uint8Array, nonce: Uint8Array): [Uint8Array, Uint8Array] {
-  const out = new Uint32Array(8);
-  hchacha(SIGMA, words(key), words(nonce.subarray(0, 16)), out);
-  const subkey = new Uint8Array(32);
-  const view = new DataView(subkey.buffer);
-  for (let i = 0; i < 8; i++) view.setUint32(i * 4, out[i]!, true);
-  const iv = new Uint8Array(12);
-  iv.set(nonce.subarray(16, 24), 4);
-  return [subkey, iv];
+  for (let i = 0, j = 0; i < 4; i++, j += 4) {
+    nonceWords[i] = nonce[j]! | (nonce[j + 1]! << 8) | (nonce[j + 2]! << 16) | (nonce[j + 3]! << 24);
+  }
+  hchacha(SIGMA, wordsOfKey(key), nonceWords, subkeyWords);
+  let subkey = subkeyBytes;
+  if (!LITTLE_ENDIAN) {
+    subkey = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) subkey[i] = subkeyWords[i >>> 2]! >>> ((i & 3) * 8);
+  }
+  ivBytes.set(nonce.subarray(16, 24), 4); // bytes 0..3 stay zero
+  return [subkey, ivBytes];
 }
 
 function sealNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) {
   const [subkey, iv] = subkeyAndIv(key, nonce);
   const cipher = c.createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
   cipher.setAAD(aad, { plaintextLength: plain.length });
-  const head = cipher.update(plain);
-  const tail = cipher.final();
   const out = new Uint8Array(plain.length + TAG);
-  out.set(head);
-  out.set(tail, head.length);
+  out.set(cipher.update(plain));
+  cipher.final(); // a stream cipher: nothing is held back
   out.set(cipher.getAuthTag(), plain.length);
   return out;
 }
@@ -52,12 +78,9 @@ function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint
     const decipher = c.createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
     decipher.setAAD(aad, { plaintextLength: body.length });
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-    const head = decipher.update(body);
-    const tail = decipher.final(); // throws on a bad tag
-    const out = new Uint8Array(body.length);
-    out.set(head);
-    out.set(tail, head.length);
-    return out;
+    const plain = decipher.update(body);
+    decipher.final(); // throws on a bad tag; a stream cipher holds nothing back
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   } catch {
     return null;
   }

@@ -9,7 +9,6 @@ import { randomBytes } from './_random.js';
 import {
   CHALLENGE_ID_BYTES,
   type ChallengePayload,
-  codeTag,
   codeTagBytes,
   DEFAULT_MAX_USER_ID_BYTES,
   NONCE_BYTES,
@@ -82,7 +81,8 @@ export const drawSize = (spec: Pick<ChallengeSpec, 'codeAlphabet' | 'codeLength'
 /** Builds a challenge from the given random bytes (tests pass fixed bytes for known-answer vectors). */
 export function draftChallenge(
   spec: ChallengeSpec,
-  key: ResolvedKey,
+  // Unused since v2 seals the code itself; kept so callers need not change.
+  _key: ResolvedKey,
   now: number,
   random: Uint8Array,
   generation = 0,
@@ -109,7 +109,7 @@ export function draftChallenge(
     generation,
     alphabet: spec.codeAlphabet,
     codeLength: spec.codeLength,
-    codeTag: codeTag(key, challengeId, code),
+    code,
   };
   return { challengeId, nonce, code, payload, userIdSlotBytes };
 }
@@ -192,8 +192,21 @@ export function inspect(input: unknown, keys: ResolvedKeys, now: number): Inspec
   return { ok: true, challengeId: challengeId as string, opened, code: normalized };
 }
 
-/** Constant-time comparison of the typed code's keyed tag with the sealed one. */
+/** Constant time in the characters compared: both are canonical ASCII codes; their length is public. */
+function equalCodes(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * Constant-time comparison of the typed code (canonical) with the sealed one: v2 seals the code itself
+ * inside the ciphertext; v1 sealed its keyed tag.
+ */
 export function codeMatches(i: Extract<Inspected, { ok: true }>): boolean {
-  const expected = fromBase64url(i.opened.payload.codeTag);
+  const p = i.opened.payload;
+  if (typeof p.code === 'string') return equalCodes(i.code, p.code);
+  const expected = typeof p.codeTag === 'string' ? fromBase64url(p.codeTag) : null;
   return expected !== null && equalBytes(codeTagBytes(i.opened.key, i.challengeId, i.code), expected);
 }

@@ -38,6 +38,7 @@ const SEPARATORS = /[\s\-\u00ad\u180e\u200b-\u200d\u2010-\u2014\u2060\u2212]+/g;
 // Full-width forms U+FF01-FF5E are ASCII U+0021-007E shifted by 0xFEE0 (CJK keyboards type these).
 const FULL_WIDTH = /[\uff01-\uff5e]/g;
 const fromFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+const DIGITS_ONLY = /^[0-9]+$/;
 
 /**
  * Canonical form of a code as typed: full-width forms folded to ASCII, separators dropped (see
@@ -46,9 +47,10 @@ const fromFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) - 0xfee
  */
 export function normalizeCode(input: string, alphabet: CodeAlphabet, length: number): string | null {
   if (input.length > 64) return null;
+  if (alphabet === 'digits' && input.length === length && DIGITS_ONLY.test(input)) return input; // as typed, mostly
   let code = input.replace(FULL_WIDTH, fromFullWidth).replace(SEPARATORS, '');
   if (code.length !== length) return null;
-  if (alphabet === 'digits') return /^[0-9]+$/.test(code) ? code : null;
+  if (alphabet === 'digits') return DIGITS_ONLY.test(code) ? code : null;
   // ASCII first: toUpperCase maps 'ß' to 'SS' and dotless 'ı' to 'I', which would change length or alias.
   if (!/^[0-9A-Za-z]+$/.test(code)) return null;
   code = code.toUpperCase().replace(/[OIL]/g, (c) => CROCKFORD_ALIASES[c]!);

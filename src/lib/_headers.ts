@@ -1,5 +1,5 @@
 // Extra mail headers a host may configure: safe names, single-line values.
-import { z } from 'zod';
+import * as z from 'zod';
 import { headerTextField } from './_schema.js';
 
 // Headers the message's own fields produce. Set through `headers`, one would be sent twice or replace the

@@ -33,7 +33,7 @@ const bySecret = new Map<string, ResolvedKey>();
 const MAX_CACHED_SECRETS = 256;
 // Resolved lists by array identity, with a snapshot of the entries: an array changed in place (a key
 // pushed, popped or replaced for rotation) no longer matches its snapshot and is resolved again.
-const byArray = new WeakMap<object, { snapshot: string[]; resolved: ResolvedKeys }>();
+const byArray = new WeakMap<object, { snapshot: unknown[]; resolved: ResolvedKeys }>();
 
 function derive(id: string, ikm: Uint8Array): ResolvedKey {
   // Distinct info labels keep the three uses of one key independent (RFC 5869 §3.2).
@@ -51,9 +51,22 @@ const entryOf = (k: unknown): string => {
   return `${String(id)}\0${String(secret)}`;
 };
 
-function unchanged(keys: readonly unknown[], snapshot: readonly string[]): boolean {
-  if (keys.length !== snapshot.length) return false;
-  for (let i = 0; i < keys.length; i++) if (entryOf(keys[i]) !== snapshot[i]) return false;
+/** The snapshot of a key list: id and secret of each entry, flat. Compared per call without building strings. */
+function snapshotOf(keys: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const k of keys) {
+    const { id, secret } = (k ?? {}) as Partial<MailboxKey>;
+    out.push(id, secret);
+  }
+  return out;
+}
+
+function unchanged(keys: readonly unknown[], snapshot: readonly unknown[]): boolean {
+  if (keys.length * 2 !== snapshot.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as Partial<MailboxKey> | null | undefined;
+    if (k?.id !== snapshot[2 * i] || k?.secret !== snapshot[2 * i + 1]) return false;
+  }
   return true;
 }
 
@@ -91,11 +104,17 @@ export function resolveKeys(keys: unknown): ResolvedKeys {
     byId.set(k.id, resolved);
   });
   const resolved: ResolvedKeys = { primary: byId.get((list[0] as MailboxKey).id)!, byId };
-  byArray.set(keys, { snapshot: list.map(entryOf), resolved });
+  byArray.set(keys, { snapshot: snapshotOf(list), resolved });
   return resolved;
 }
 
+// One working copy per keyed MAC, refilled from it on each call (noble's _cloneInto into an existing
+// object): the keyed state is copied, not rebuilt, and no HMAC or SHA-256 objects are allocated per call.
+const scratch = new WeakMap<Mac, Mac>();
+
 /** HMAC-SHA256 with a pre-keyed MAC. */
 export function mac(keyed: Mac, message: Uint8Array): Uint8Array {
-  return keyed.clone().update(message).digest();
+  const work: Mac = keyed._cloneInto(scratch.get(keyed) as Parameters<Mac['_cloneInto']>[0]);
+  scratch.set(keyed, work);
+  return work.update(message).digest();
 }

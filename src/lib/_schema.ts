@@ -1,5 +1,5 @@
 // Input validation, once, where input enters. Every failure is INVALID_INPUT naming the fields.
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';

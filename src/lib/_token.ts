@@ -3,7 +3,7 @@
 // `v1` secrets (issued before userId length hiding) still open; new ones are always `v2`.
 // test/vectors/README.md documents both plaintext layouts byte for byte.
 import { open, seal } from './_aead.js';
-import { fromBase64url, fromUtf8, toBase64url, utf8 } from './_bytes.js';
+import { fromBase64urlScratch, fromUtf8, toBase64url, utf8 } from './_bytes.js';
 import type { CodeAlphabet } from './_code.js';
 import type { JsonObject } from './_json.js';
 import { mac, type ResolvedKey, type ResolvedKeys } from './_keys.js';
@@ -33,10 +33,13 @@ export interface ChallengePayload {
   generation: number;
   alphabet: CodeAlphabet;
   codeLength: number;
-  codeTag: string;
+  /** v2: the code itself, canonical. It exists only inside the ciphertext. */
+  code?: string;
+  /** v1 only: HMAC-SHA256(codeKey, challengeId ‖ 0x00 ‖ code), first 16 bytes, base64url. */
+  codeTag?: string;
 }
 
-/** HMAC-SHA256(codeKey, challengeId ‖ 0x00 ‖ code), truncated to 128 bits. */
+/** v1's code tag: HMAC-SHA256(codeKey, challengeId ‖ 0x00 ‖ code), truncated to 128 bits. */
 export const codeTagBytes = (key: ResolvedKey, challengeId: string, code: string): Uint8Array =>
   mac(key.codeMac, utf8(`${challengeId}\0${code}`)).subarray(0, CODE_TAG_BYTES);
 
@@ -50,7 +53,7 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * v2 plaintext: `len(userId)` (one byte; 0: none) ‖ userId (UTF-8) ‖ JSON `[email, purpose, metadata,
- * createdAt, expiresAt, generation, "d"|"b", codeLength, codeTag]` ‖ spaces, up to a multiple of 32 bytes
+ * createdAt, expiresAt, generation, "d"|"b", codeLength, code]` ‖ spaces, up to a multiple of 32 bytes
  * counted as if the userId took all `userIdSlotBytes`: the length does not say whether, or which, userId
  * the host gave (account enumeration through a cookie's size). The caller checks the userId fits the slot.
  */
@@ -66,7 +69,7 @@ function packV2(p: ChallengePayload, userIdSlotBytes: number): Uint8Array {
       p.generation,
       p.alphabet === 'base32' ? 'b' : 'd',
       p.codeLength,
-      p.codeTag,
+      p.code,
     ]),
   );
   const size = Math.ceil((1 + userIdSlotBytes + json.length) / PAD_TO) * PAD_TO;
@@ -115,7 +118,8 @@ export function openChallenge(
   if (dot < 0) return null;
   const key = keys.byId.get(secret.slice(3, dot));
   if (!key) return null;
-  const body = fromBase64url(secret.slice(dot + 1)); // a further '.' is not base64url: rejected here
+  // A further '.' is not base64url: rejected here. The body is only read within this call.
+  const body = fromBase64urlScratch(secret.slice(dot + 1));
   if (!body || body.length < NONCE_BYTES + TAG_BYTES + 2) return null;
   const plain = open(
     key.sealKey,
@@ -131,8 +135,9 @@ export function openChallenge(
 }
 
 const payloadOf = (
-  [email, purpose, metadata, createdAt, expiresAt, generation, alphabet, codeLength, codeTag]: unknown[],
+  [email, purpose, metadata, createdAt, expiresAt, generation, alphabet, codeLength, last]: unknown[],
   userId: unknown,
+  lastIs: 'code' | 'codeTag',
 ) =>
   ({
     email,
@@ -144,7 +149,7 @@ const payloadOf = (
     generation,
     alphabet: alphabet === 'b' ? 'base32' : 'digits',
     codeLength,
-    codeTag,
+    [lastIs]: last,
   }) as ChallengePayload;
 
 function unpackV2(plain: Uint8Array): ChallengePayload | null {
@@ -153,7 +158,7 @@ function unpackV2(plain: Uint8Array): ChallengePayload | null {
   try {
     const userId = n === 0 ? null : fromUtf8(plain.subarray(1, 1 + n));
     const fields: unknown = JSON.parse(fromUtf8(plain.subarray(1 + n)));
-    return Array.isArray(fields) && fields.length === 9 ? payloadOf(fields, userId) : null;
+    return Array.isArray(fields) && fields.length === 9 ? payloadOf(fields, userId, 'code') : null;
   } catch {
     return null;
   }
@@ -165,7 +170,7 @@ function unpackV1(plain: Uint8Array): ChallengePayload | null {
     const fields: unknown = JSON.parse(fromUtf8(plain));
     if (!Array.isArray(fields) || fields.length !== 10) return null;
     const [email, purpose, userId, ...rest] = fields;
-    return payloadOf([email, purpose, ...rest], userId);
+    return payloadOf([email, purpose, ...rest], userId, 'codeTag');
   } catch {
     return null;
   }

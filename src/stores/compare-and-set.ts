@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStep, decodeRecord, encodeRecord } from '../flow/_state.js';
+import { applyStepInPlace, decodeRecord, encodeRecord } from '../flow/_state.js';
 
 /** What a key-value system with versioned writes (DynamoDB, etcd, a KV with ETags) provides. */
 export interface CompareAndSetAdapter {
@@ -67,7 +67,10 @@ export function compareAndSetStore(
     async step(key, step) {
       for (let i = 0; i < maxTries; i++) {
         const current = await adapter.read(key);
-        const { record, reply, expiresAt } = applyStep(current ? decodeRecord(current.value) : null, step);
+        const { record, reply, expiresAt } = applyStepInPlace(
+          current ? decodeRecord(current.value) : null,
+          step,
+        );
         if (step.kind === 'inspect') return reply;
         if (current === null && record === null) return reply; // nothing stored, nothing to store
         const ttlMs = Math.max(1, (expiresAt ?? step.now) - step.now);

@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStep, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/_state.js';
+import { applyStepInPlace, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/_state.js';
 
 /** Runs SQL: `query(text, values)` resolving to `{ rows }`. */
 export interface PostgresQueryable {
@@ -309,11 +309,11 @@ export function postgresStore(
       await ready();
       countOperation();
       if (step.kind === 'inspect') {
-        return applyStep(recordOf(await query('read', sql.read, [key])), step).reply;
+        return applyStepInPlace(recordOf(await query('read', sql.read, [key])), step).reply;
       }
       return transaction(async (tx) => {
         await query('lock', sql.lock, [key], tx);
-        const { record, reply, expiresAt } = applyStep(
+        const { record, reply, expiresAt } = applyStepInPlace(
           recordOf(await query('read', sql.read, [key], tx)),
           step,
         );

@@ -358,3 +358,25 @@ describe('parseEmail: the mailbox, which the flow counts failures and sends agai
     });
   });
 });
+
+describe('the flow counts sends per mailbox (parseEmail().mailbox)', () => {
+  it('Gmail dots, +tags, case and googlemail.com share one send limit (3 a minute by default)', async () => {
+    const { createMailboxFlow } = await import('../../src/flow/create-flow.js');
+    const sent: string[] = [];
+    const flow = createMailboxFlow({
+      keys: [KEY_A],
+      appName: 'Acme',
+      sender: { send: async (m) => void sent.push(m.to) },
+      now: clockAt(T0),
+    });
+    const variants = ['ada@gmail.com', 'A.da+x@gmail.com', 'a.d.a@GoogleMail.com', 'ada+y@googlemail.com'];
+    const results = [];
+    for (const email of variants) results.push(await flow.start({ email, purpose: 'login' }));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
+    expect(!results[3]!.ok && results[3]!.error.code).toBe('RATE_LIMITED');
+    // Mail still goes to each address as typed.
+    expect(sent).toEqual(['ada@gmail.com', 'A.da+x@gmail.com', 'a.d.a@GoogleMail.com']);
+    // Another mailbox is not affected.
+    expect((await flow.start({ email: 'ada@example.com', purpose: 'login' })).ok).toBe(true);
+  });
+});

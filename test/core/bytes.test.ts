@@ -2,7 +2,13 @@
 // what they refuse: a secret that opens on Node must open on an edge worker and back.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromBase64url, fromBase64urlPure, toBase64url, toBase64urlPure } from '../../src/lib/_bytes.js';
+import {
+  fromBase64url,
+  fromBase64urlPure,
+  fromBase64urlScratch,
+  toBase64url,
+  toBase64urlPure,
+} from '../../src/lib/_bytes.js';
 import { NativeBuffer } from '../../src/lib/_native.js';
 import { HOSTILE_RUNS } from './_helpers.js';
 
@@ -54,15 +60,27 @@ describe('base64url: native and pure agree', () => {
   ])('decode refuses %s on both paths', (_name, text) => {
     expect(fromBase64url(text)).toBeNull();
     expect(fromBase64urlPure(text)).toBeNull();
+    expect(fromBase64urlScratch(text)).toBeNull();
   });
 
   it('decode: any string gives the same answer on both paths', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/. é\n';
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 40 }), (text) => {
-        expect(fromBase64url(text)).toEqual(fromBase64urlPure(text));
+        const pure = fromBase64urlPure(text);
+        expect(fromBase64url(text)).toEqual(pure);
+        expect(fromBase64urlScratch(text)).toEqual(pure);
       }),
       { numRuns: HOSTILE_RUNS },
     );
+  });
+
+  it('the scratch decoder handles the longest secret body and longer input', () => {
+    const bytes = Uint8Array.from({ length: 3072 }, (_, i) => i * 7);
+    const text = toBase64urlPure(bytes);
+    expect(text).toHaveLength(4096);
+    expect(fromBase64urlScratch(text)).toEqual(bytes);
+    const longer = toBase64urlPure(new Uint8Array(3075).fill(9));
+    expect(fromBase64urlScratch(longer)).toEqual(new Uint8Array(3075).fill(9));
   });
 });

@@ -208,3 +208,32 @@ describe('rotation of a key array changed in place', () => {
     ).toMatch(/^v2\.b\./);
   });
 });
+
+describe('mac (HMAC-SHA256 with a pre-keyed state, reused between calls)', () => {
+  it('equals node:crypto HMAC-SHA256, call after call, keys interleaved', async () => {
+    const { createHmac, randomBytes } = await import('node:crypto');
+    const { hmac } = await import('@noble/hashes/hmac.js');
+    const { sha256 } = await import('@noble/hashes/sha2.js');
+    const { mac } = await import('../../src/lib/_keys.js');
+    const keyBytes = [randomBytes(32), randomBytes(32)];
+    const keyed = keyBytes.map((k) => hmac.create(sha256, k));
+    for (let i = 0; i < 200; i++) {
+      const which = i % 3 === 0 ? 1 : 0;
+      const message = randomBytes(i % 90);
+      const expected = createHmac('sha256', keyBytes[which]!).update(message).digest();
+      expect(Buffer.from(mac(keyed[which]!, message))).toEqual(expected);
+    }
+  });
+
+  it('RFC 4231 test case 2', async () => {
+    const { hmac } = await import('@noble/hashes/hmac.js');
+    const { sha256 } = await import('@noble/hashes/sha2.js');
+    const { mac } = await import('../../src/lib/_keys.js');
+    const keyed = hmac.create(sha256, Buffer.from('Jefe'));
+    for (let i = 0; i < 3; i++) {
+      expect(Buffer.from(mac(keyed, Buffer.from('what do ya want for nothing?'))).toString('hex')).toBe(
+        '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+      );
+    }
+  });
+});

@@ -12,8 +12,13 @@ const root = join(import.meta.dirname, '../..');
 let bundle: string;
 
 beforeAll(async () => {
+  // The core entry and the other locales (mailbox-challenge/locales), as an edge app would import them.
   const out = await build({
-    entryPoints: [join(root, 'src/index.ts')],
+    stdin: {
+      contents: "import './src/locales.ts'; export * from './src/index.ts';",
+      resolveDir: root,
+      loader: 'ts',
+    },
     bundle: true,
     write: false,
     format: 'iife',
