@@ -27,7 +27,10 @@ async function flowCycle() {
 }
 
 function pureCycle() {
-  const c = createMailboxChallenge({ email: email(), purpose: 'login', message: { appName: 'Acme' } }, { keys });
+  const c = createMailboxChallenge(
+    { email: email(), purpose: 'login', message: { appName: 'Acme' } },
+    { keys },
+  );
   const checked = verifyMailboxChallenge({ ...c, purpose: 'login' }, { keys });
   if (!checked.ok) throw new Error('bench: pure verify failed');
 }
@@ -58,7 +61,11 @@ const flowRate = median(rates['flow start + verify (memory store)']);
 const pureRate = median(rates['create + verify (pure layer)']);
 
 console.log('\nflow vs pure layer (CPU time, median of 11 interleaved rounds)');
-console.log(`  create + verify, pure layer          ${Math.round(pureRate).toLocaleString('en-US')} cycles/s`);
-console.log(`  flow start + verify, memory store    ${Math.round(flowRate).toLocaleString('en-US')} cycles/s`);
+console.log(
+  `  create + verify, pure layer          ${Math.round(pureRate).toLocaleString('en-US')} cycles/s`,
+);
+console.log(
+  `  flow start + verify, memory store    ${Math.round(flowRate).toLocaleString('en-US')} cycles/s`,
+);
 console.log(`  flow cost / pure cost                ${(pureRate / flowRate).toFixed(2)}x   (goal <= 1.5x)`);
 export const flowRatio = pureRate / flowRate;

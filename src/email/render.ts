@@ -1,5 +1,6 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
 import * as z from 'zod';
+import { headerTextField } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
 import {
@@ -302,12 +303,8 @@ const oneLine = (max: number, what: string) =>
     .string()
     .max(max)
     .refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`);
-// appName reaches the subject header: no bidi control or zero-width character either (the core's header rule).
-const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
-export const appNameField = oneLine(64, 'appName').refine(
-  (v) => !INVISIBLE.test(v),
-  'appName must not contain bidi controls or zero-width characters',
-);
+// appName and the recipient's name reach the subject or the To header: the core's one rule for header text.
+export const appNameField = headerTextField(64, 'appName');
 export const supportTextField = oneLine(500, 'supportText');
 const footerLinksField = z
   .array(z.object({ text: oneLine(100, 'a footer link text'), href: supportUrl }).strict())
@@ -392,7 +389,7 @@ const localesField = z.any().superRefine((locales: unknown, ctx) => {
   for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }) as unknown as z.ZodType<Readonly<Record<string, LocaleCustomization>>>;
 
-const recipientNameField = oneLine(128, 'recipientName');
+const recipientNameField = headerTextField(128, 'recipientName');
 const linkField = z.object({ urlTemplate: urlTemplateField }).strict();
 
 const perCallShape = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChallengeStore, MailSender, OutgoingMail } from '../adapters.js';
 import { renderNotice } from '../email/notice.js';
 import {
@@ -29,7 +29,14 @@ import { headersField } from '../lib/_headers.js';
 import { type JsonObject, serializeMetadata } from '../lib/_json.js';
 import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
-import { metadataField, parseInput, purposeField, readClock, userIdField } from '../lib/_schema.js';
+import {
+  metadataField,
+  parseInput,
+  purposeField,
+  readClock,
+  readMaxUserIdBytes,
+  userIdField,
+} from '../lib/_schema.js';
 import { type ChallengePayload, openChallenge, codeTag as sealedCodeTag } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { Result } from '../verify.js';
@@ -58,6 +65,12 @@ export interface MailboxFlowOptions {
   policy?: Partial<MailboxPolicy>;
   /** Extra headers on every email (no CR or LF). */
   headers?: Record<string, string>;
+  /**
+   * The longest userId you pass, in UTF-8 bytes (0-255, default 64): every secret is as long as one
+   * carrying a userId this long, so a cookie's size never tells whether an address has an account. A
+   * longer userId is INVALID_INPUT.
+   */
+  maxUserIdBytes?: number;
   /** Clock in epoch milliseconds; default `Date.now`. */
   now?: () => number;
   /**
@@ -312,6 +325,7 @@ function refusal(reply: Extract<StepReply, { ok: false }>): { ok: false; error: 
 export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   const keys = resolveKeys(options?.keys);
   const policy = resolvePolicy(options.policy);
+  const maxUserIdBytes = readMaxUserIdBytes(options.maxUserIdBytes);
   const clock = options.now;
   const now = () => readClock(clock);
   const message = parseInput(
@@ -453,11 +467,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   /** Draws a code for `spec`, sealed later once the store has given it a generation. */
   function draft(spec: ChallengeSpec, t: number, challengeId?: string) {
     const d = draftChallenge(spec, k, t, randomBytes(drawSize(spec)));
-    if (challengeId !== undefined) {
-      // A resend keeps the challenge: same id, so the code tag must be bound to it.
-      d.challengeId = challengeId;
-      d.payload.codeTag = sealedCodeTag(k, challengeId, d.code);
-    }
+    if (challengeId !== undefined) d.challengeId = challengeId; // a resend keeps the challenge
     return d;
   }
 
@@ -519,11 +529,14 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     };
   }
 
-  const specOf = (p: Omit<ChallengeSpec, 'ttlSeconds' | 'codeLength' | 'codeAlphabet'>): ChallengeSpec => ({
+  const specOf = (
+    p: Omit<ChallengeSpec, 'ttlSeconds' | 'codeLength' | 'codeAlphabet' | 'maxUserIdBytes'>,
+  ): ChallengeSpec => ({
     ...p,
     ttlSeconds: policy.ttlSeconds,
     codeLength: policy.codeLength,
     codeAlphabet: policy.codeAlphabet,
+    maxUserIdBytes,
   });
 
   /** Opens a flow-issued secret, or null (every failure is one INVALID_CHALLENGE: no oracle). */

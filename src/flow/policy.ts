@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULTS } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
 import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';

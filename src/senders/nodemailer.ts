@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MailSender, OutgoingMail } from '../adapters.js';
 import { invalidInput } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
 import { headersField } from '../lib/_headers.js';
-import { emailField, parseInput, textField } from '../lib/_schema.js';
+import { emailField, headerTextField, parseInput, textField } from '../lib/_schema.js';
 
 /** A mailbox as nodemailer takes it: the display name is encoded by nodemailer, never by string pasting. */
 export interface NodemailerAddress {
@@ -92,7 +92,12 @@ function parseMailbox(value: string | { name?: string; address: string }): Nodem
 const mailboxField = z
   .union([
     textField(320),
-    z.object({ name: textField(128).or(z.literal('')).optional(), address: textField(254) }).strict(),
+    z
+      .object({
+        name: headerTextField(128, 'from name').or(z.literal('')).optional(),
+        address: textField(254),
+      })
+      .strict(),
   ])
   .refine((v) => parseMailbox(v) !== null, 'one address: "name@example.com" or "Name <name@example.com>"')
   .transform((v) => parseMailbox(v)!);

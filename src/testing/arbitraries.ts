@@ -76,7 +76,10 @@ export function mailboxArbitraries<F extends FastCheckLike>(
       fc.constantFrom('signup', 'login', 'email-change'),
       fc.tuple(chars(alnum, 1, 1), chars(`${alnum}_-`, 0, 31)).map(([a, b]) => a + b),
     ),
-    userId: fc.string({ minLength: 1, maxLength: 128 }).filter((s) => /^[^\p{Cc}\u2028\u2029]+$/u.test(s)),
+    // Within the default maxUserIdBytes (64 UTF-8 bytes), with no control character or lone surrogate.
+    userId: fc
+      .string({ minLength: 1, maxLength: 64 })
+      .filter((s) => new TextEncoder().encode(s).length <= 64 && /^[^\p{Cc}\p{Cs}\u2028\u2029]+$/u.test(s)),
     metadata: json,
   };
   return built as never;

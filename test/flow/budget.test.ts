@@ -144,8 +144,9 @@ describe('guessRisk', () => {
       0.0876,
       6,
     );
-    // The send limits bound it too: 1 email a day × 5 attempts = 1,825 guesses a year.
-    expect(guessRisk({ sendLimits: [{ max: 1, windowSeconds: 86_400 }] })).toBeCloseTo(1825 / 1e6, 12);
+    // The send limits bound it too: 1 email a day × 5 attempts, over a year plus one challenge's life
+    // (a challenge sent the day before can still take guesses): 5 × 366 = 1,830 guesses.
+    expect(guessRisk({ sendLimits: [{ max: 1, windowSeconds: 86_400 }] })).toBeCloseTo(1830 / 1e6, 12);
     expect(guessRisk({ codeAlphabet: 'base32', codeLength: 6 })).toBeCloseTo(7300 / 32 ** 6, 14);
   });
 
@@ -180,4 +181,33 @@ describe('guessRisk', () => {
     expect(evaluated).toBe(Math.round(guessRisk() * 1e6));
     perDay = new Map();
   });
+
+  it.each([
+    ['12:00 UTC', Date.UTC(2026, 0, 1, 12)],
+    ['an odd instant', Date.UTC(2026, 2, 7, 17, 23, 41, 512)],
+  ])(
+    'a year starting at %s never evaluates more than guessRisk states (the windows slide)',
+    async (_, t0) => {
+      const { flow, outbox, clock } = setup();
+      // The attacker starts a day early, so the budget is at its worst when the measured year begins.
+      clock.set(t0 - 86_400_000);
+      const end = t0 + 365 * 86_400_000;
+      let evaluated = 0;
+      while (clock.now() < end) {
+        const started = await flow.start({ email: EMAIL, purpose: 'login' });
+        if (!started.ok) {
+          clock.advance(Math.max(1, started.error.retryAfterSeconds ?? 1) * 1000);
+          continue;
+        }
+        const code = outbox.lastCode(EMAIL);
+        for (let i = 0; i < 5; i++) {
+          const r = await flow.verify({ ...started, purpose: 'login', code: wrong(code) });
+          if (!r.ok && r.error.code === 'INVALID_CODE' && clock.now() >= t0) evaluated++;
+        }
+        clock.advance(60_000);
+      }
+      expect(evaluated).toBeLessThanOrEqual(Math.round(guessRisk() * 1e6));
+      expect(evaluated).toBeGreaterThan(7_000); // the attacker was patient enough to test the bound
+    },
+  );
 });
