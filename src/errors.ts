@@ -51,6 +51,9 @@ const DEFAULT_MESSAGES: Record<MailboxChallengeErrorCode, string> = {
   SEND_FAILED: 'The email could not be sent',
 };
 
+/** Every error code, in one list derived from the one table of default messages. */
+export const ERROR_CODES = Object.keys(DEFAULT_MESSAGES) as readonly MailboxChallengeErrorCode[];
+
 /**
  * The one error class of the library. Switch on `code`, never on `message`.
  *

@@ -249,6 +249,27 @@ function pushStale(state: PurposeState, tag: string, added: string[]): void {
  * holds the record to store (null: delete it), until when to keep it (epoch ms of the flow's clock), and
  * the reply. Pure and synchronous: the caller supplies atomicity (one synchronous section, one
  * transaction, a compare-and-set loop). An `inspect` step never needs its record written back.
+ *
+ * @param stored - The record under the step's key, or null when there is none.
+ * @param s - The step, as the flow hands it to `ChallengeStore.step`.
+ * @returns `{ record, reply, expiresAt }`: what to store (null: delete), the answer, and until when to keep it.
+ * @example
+ * ```ts
+ * import { applyStep, type ChallengeStore, decodeRecord, encodeRecord } from 'mailbox-challenge';
+ *
+ * // A store over any map that can run a function atomically (here: one process, one map).
+ * const table = new Map<string, string>();
+ * const store: ChallengeStore = {
+ *   async step(key, step) {
+ *     const text = table.get(key);
+ *     const { record, reply } = applyStep(text === undefined ? null : decodeRecord(text), step);
+ *     if (step.kind === 'inspect') return reply;
+ *     if (record) table.set(key, encodeRecord(record));
+ *     else table.delete(key);
+ *     return reply;
+ *   },
+ * };
+ * ```
  */
 export function applyStep(
   stored: MailboxRecord | null,
@@ -420,12 +441,30 @@ function cloneRecord(r: MailboxRecord): MailboxRecord {
   return { v: 1, sends: [...r.sends], failures: [...r.failures], purposes };
 }
 
-/** JSON of a record, for stores that keep text. */
+/**
+ * JSON of a record, for stores that keep text; {@link decodeRecord} reads it back.
+ *
+ * @example
+ * ```ts
+ * import { decodeRecord, encodeRecord, type MailboxRecord } from 'mailbox-challenge';
+ *
+ * const record: MailboxRecord = { v: 1, sends: [], failures: [], purposes: {} };
+ * decodeRecord(encodeRecord(record)); // equal to record
+ * ```
+ */
 export const encodeRecord = (r: MailboxRecord): string => JSON.stringify(r);
 
 /**
  * Parses a stored record, or throws when it is not one (the flow then fails closed with STORE_UNAVAILABLE
  * rather than reading garbage as a fresh mailbox). Empty arrays written by Lua's cjson arrive as `{}`.
+ *
+ * @throws SyntaxError or TypeError when `text` is not a record of a known version.
+ * @example
+ * ```ts
+ * import { decodeRecord } from 'mailbox-challenge';
+ *
+ * decodeRecord('{"v":1,"sends":{},"failures":[],"purposes":{}}').sends; // []
+ * ```
  */
 export function decodeRecord(text: string): MailboxRecord {
   const raw = JSON.parse(text) as Partial<MailboxRecord>;
