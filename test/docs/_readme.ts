@@ -49,10 +49,10 @@ export function formatDefault(key: string, value: unknown): string {
   return String(value);
 }
 
-/** Problems between README's "Policy" table and a policy (DEFAULT_POLICY unless given). */
+/** Problems between README's "Policy and guess risk" table and a policy (DEFAULT_POLICY unless given). */
 export function policyTableProblems(markdown: string, policy: MailboxPolicy = DEFAULT_POLICY): string[] {
-  const rows = tableUnder(markdown, 'Policy').filter((r) => /^`\w+`$/.test(r[0] ?? ''));
-  if (rows.length === 0) return ['README has no "Policy" table with `option` rows'];
+  const rows = tableUnder(markdown, 'Policy and guess risk').filter((r) => /^`\w+`$/.test(r[0] ?? ''));
+  if (rows.length === 0) return ['README has no "Policy and guess risk" table with `option` rows'];
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const [cell, written] of rows) {
