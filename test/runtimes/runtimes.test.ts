@@ -5,7 +5,7 @@
 // process, require or Buffer). A runtime whose binary is missing prints SKIPPED with the command that
 // installs it, and fails the run under CI=true.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -139,6 +139,21 @@ describe('the smoke test on every runtime', () => {
       expectSmoke(JSON.parse(stdout), new RegExp(`^${name} ${version ? `${version}\\.` : ''}`));
     });
   }
+
+  it('README lists exactly these runtimes', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Runtimes'),
+      readme.indexOf('\n## ', readme.indexOf('## Runtimes') + 1),
+    );
+    const rows = [...section.matchAll(/^\| ([^|]+?) \|/gm)]
+      .map((m) => m[1]!)
+      .filter((c) => c !== 'runtime' && !/^-+$/.test(c));
+    expect(rows.map((r) => r.replace(/ \(.*\)$/, '').replace(/ 1\.x$| 2$/, ''))).toEqual([
+      ...runtimes.map((r) => r.name),
+      'edge runtimes',
+    ]);
+  });
 
   it('the edge sandbox (edge-runtime): Web-standard APIs only', async () => {
     const edge = new EdgeRuntime();
