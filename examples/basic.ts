@@ -65,7 +65,11 @@ const started = await flow.start({
 });
 if (!started.ok) throw started.error;
 const code = outbox.lastCode('grace@example.com');
-const bad = await flow.verify({ ...started, purpose: 'login', code: code === '000000' ? '111111' : '000000' });
+const bad = await flow.verify({
+  ...started,
+  purpose: 'login',
+  code: code === '000000' ? '111111' : '000000',
+});
 console.log(
   '\nwrong code →',
   bad.ok ? 'ok' : `${bad.error.code}, attemptsRemaining: ${bad.error.attemptsRemaining}`,

@@ -3,7 +3,11 @@ import { createMailboxFlow, type MailSender, parseKeys } from 'mailbox-challenge
 import { createMailboxHandlers } from 'mailbox-challenge/http';
 
 export function createApp(sender: MailSender) {
-  const flow = createMailboxFlow({ keys: parseKeys(process.env.MAILBOX_KEYS ?? ''), appName: 'Acme', sender });
+  const flow = createMailboxFlow({
+    keys: parseKeys(process.env.MAILBOX_KEYS ?? ''),
+    appName: 'Acme',
+    sender,
+  });
   const auth = createMailboxHandlers({
     flow,
     purposes: ['signup', 'login'],

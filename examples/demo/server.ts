@@ -1,15 +1,18 @@
 // npm run demo: the demo app on http://localhost:3000 with nothing to configure.
 //   PORT          port (default 3000; 0 picks a free one)
+//   HOST          interface to listen on (default 127.0.0.1: the dev outbox shows codes, keep it off the network)
 //   MAILBOX_KEYS  keys (default: a development key generated into .dev-keys.env, git-ignored)
 //   REDIS_URL     use Redis for the counters instead of memory
 //   SMTP_URL      really send the emails with nodemailer (MAIL_FROM sets the sender); the dev outbox still shows them
 //   PUBLIC_URL    the address people reach the app at, for the one-click link (default http://localhost:PORT)
+//   RESEND_COOLDOWN_SECONDS  wait between two emails of one challenge (default: the library's, 30)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { toNodeHandler } from '../../src/http/index.js';
+import '../../src/locales.js'; // every built-in language for the emails and the error messages
 import {
   type ChallengeStore,
   createMailboxFlow,
@@ -94,17 +97,30 @@ async function main() {
   const actual = (server.address() as AddressInfo).port;
   const publicUrl = (process.env.PUBLIC_URL ?? `http://localhost:${actual}`).replace(/\/$/, '');
 
-  const flow = createMailboxFlow({
-    keys: parseKeys(secrets.keys),
-    appName: APP_NAME,
-    sender,
-    ...(store && { store }),
-    message: { link: { urlTemplate: `${publicUrl}/auth/link?c={challengeId}&k={code}` } },
-  });
+  const flowWithLink = (urlTemplate: string) =>
+    createMailboxFlow({
+      keys: parseKeys(secrets.keys),
+      appName: APP_NAME,
+      sender,
+      ...(store && { store }),
+      message: { link: { urlTemplate } },
+      ...(process.env.RESEND_COOLDOWN_SECONDS && {
+        policy: { resendCooldownSeconds: Number(process.env.RESEND_COOLDOWN_SECONDS) },
+      }),
+      // Operators' view: one structured log line per event (no code, secret or address in any of them).
+      onEvent: (event) =>
+        console.log(JSON.stringify({ level: 'info', source: 'mailbox-challenge', ...event })),
+    });
+  let flow: ReturnType<typeof createMailboxFlow>;
+  try {
+    // The link carries its purpose where the flow fills {purpose} in link templates.
+    flow = flowWithLink(`${publicUrl}/auth/link?p={purpose}&c={challengeId}&k={code}`);
+  } catch {
+    // Older flows: the confirm page finds the purpose from the cookie that holds the challenge.
+    flow = flowWithLink(`${publicUrl}/auth/link?c={challengeId}&k={code}`);
+  }
   app = await createDemoApp({
     flow,
-    sender,
-    appName: APP_NAME,
     sessionSecret: secrets.session,
     ...(outbox && { outbox }),
   });

@@ -24,7 +24,10 @@ export type LinkPageView =
       kind: 'error';
       purpose: string | null;
       code: string;
+      /** For people, from `describeError`, in `locale` (written `dir`). */
       message: string;
+      locale: string;
+      dir: 'ltr' | 'rtl';
       startUrl: string;
     };
 
@@ -83,7 +86,7 @@ ${view.code ? `<p class="code" id="code">${escapeHtml(view.code)}</p>` : ''}
     case 'error':
       return layout(
         'This link cannot be used',
-        `<h1>This link cannot be used</h1><p id="message" data-code="${escapeHtml(view.code)}">${escapeHtml(view.message)}</p>
+        `<h1>This link cannot be used</h1><p id="message" data-code="${escapeHtml(view.code)}" lang="${escapeHtml(view.locale)}" dir="${view.dir === 'rtl' ? 'rtl' : 'ltr'}">${escapeHtml(view.message)}</p>
 <p><a href="${escapeHtml(view.startUrl)}">Start again</a></p>`,
       );
   }

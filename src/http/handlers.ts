@@ -1,7 +1,11 @@
+import { z } from 'zod';
+import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import type { MailboxChallenge } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
 import type { JsonObject } from '../lib/_json.js';
+import { parseInput, purposeField } from '../lib/_schema.js';
 import { BodyError, readFields } from './_body.js';
 import {
   type ChallengeCookie,
@@ -12,17 +16,25 @@ import {
   setChallengeCookie,
 } from './_cookies.js';
 import { sameOriginPost } from './_csrf.js';
-import type { ChallengeStateLike, HandlerFlow, IssuedLike } from './_flow.js';
-import { describeError } from './_messages.js';
+import type { HandlerFlow } from './_flow.js';
 import { type LinkPageView, PAGE_HEADERS, renderLinkPage } from './_pages.js';
 
-export type { ChallengeStateLike, HandlerFlow, IssuedLike } from './_flow.js';
+export type { HandlerFlow } from './_flow.js';
 export type { LinkPageView } from './_pages.js';
 
 /** What `beforeStart` may bind to a challenge. */
 export interface StartBinding {
   userId?: string;
   metadata?: JsonObject;
+}
+
+/** How a verify arrived, for `onVerified`. */
+export interface VerifiedContext {
+  /**
+   * `code`: a POST to …/verify, usually `fetch` from your page: answer JSON. `link`: the one-click link's
+   * confirm page posted an HTML form: answer with a redirect (303) or a page.
+   */
+  via: 'code' | 'link';
 }
 
 /** Options of {@link createMailboxHandlers}. */
@@ -37,7 +49,11 @@ export interface MailboxHandlersOptions {
    * Look the account up here, by `challenge.email`: this is where an unknown address may be treated
    * differently, after the person proved they own it.
    */
-  onVerified(challenge: MailboxChallenge, request: Request): Response | Promise<Response>;
+  onVerified(
+    challenge: MailboxChallenge,
+    request: Request,
+    context: VerifiedContext,
+  ): Response | Promise<Response>;
   /**
    * Called before every start. Return a `Response` to refuse (e.g. 401 for `email-change` without a
    * session), or `{ userId, metadata }` to bind to the challenge (e.g. the signed-in user for
@@ -50,7 +66,8 @@ export interface MailboxHandlersOptions {
   }): StartBinding | Response | undefined | Promise<StartBinding | Response | undefined>;
   /**
    * Called after a start emailed its code, e.g. to send the old address a notice for `email-change`
-   * (`flow.notifyEmailChange`). Not called when the start failed.
+   * (`flow.notifyEmailChange`). Not called when the start failed; an error it throws is logged, and the
+   * start still answers with its cookie (the code was sent).
    */
   onStarted?(input: { purpose: string; email: string; request: Request }): void | Promise<void>;
   /**
@@ -63,7 +80,7 @@ export interface MailboxHandlersOptions {
     prefix?: string;
     /** Force Secure + `__Host-` on or off. Default: on, except for a loopback host (localhost, 127.0.0.1, ::1). */
     secure?: boolean;
-    /** How long the browser keeps a challenge, so resend still works after the code expires. Default 3600. */
+    /** How long the browser keeps a challenge, so resend still works after the code expires. Default: the flow's `resendWindowSeconds`. */
     maxAgeSeconds?: number;
   };
   /** Where the link pages send a person to start again. Default `/`. */
@@ -72,6 +89,11 @@ export interface MailboxHandlersOptions {
   linkPage?(view: LinkPageView, request: Request): Response | Promise<Response>;
   /** Largest request body read, in bytes. Default 8192. */
   maxBodyBytes?: number;
+  /**
+   * Your wording and locales for the person-facing `error.message` (as for `describeError`). Built-in
+   * locales beyond English load with `import 'mailbox-challenge/locales'`.
+   */
+  errorMessages?: Pick<DescribeErrorOptions, 'overrides' | 'locales'>;
 }
 
 /** The JSON every answer carries (`null` where no challenge is known). */
@@ -79,7 +101,7 @@ export interface ChallengeAnswer {
   ok: boolean;
   purpose: string | null;
   /** `none` when this browser holds no challenge of that purpose. */
-  status: ChallengeStateLike['status'] | 'none';
+  status: ChallengeState['status'] | 'none';
   /** The address the code went to (only ever shown to the browser that asked for it). */
   email: string | null;
   /** Epoch milliseconds. */
@@ -117,14 +139,53 @@ export interface MailboxHandlers {
   link(request: Request): Promise<Response>;
 }
 
-const TERMINAL = new Set<MailboxChallengeErrorCode>([
-  'INVALID_CHALLENGE',
-  'CHALLENGE_MISMATCH',
-  'CHALLENGE_SUPERSEDED',
-  'ATTEMPTS_EXCEEDED',
-]);
+const optionsSchema = z.object({
+  purposes: z.array(purposeField).min(1).max(64),
+  cookie: z
+    .object({
+      prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'prefix is 1-32 of A-Z, a-z, 0-9, "_" or "-"'),
+      secure: z.boolean(),
+      maxAgeSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(86_400 * 7),
+    })
+    .partial()
+    .optional(),
+  // An origin is scheme://host[:port], exactly as browsers send it in the Origin header.
+  allowedOrigins: z
+    .array(
+      z
+        .string()
+        .refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin such as https://app.example'),
+    )
+    .optional(),
+  startUrl: z.string().min(1).max(2048).optional(),
+  maxBodyBytes: z.number().int().min(256).max(1_048_576).optional(),
+});
 
-/** HTTP status by meaning: bad input 400, wrong code 401, spent/locked 403, too many 429, our side down 503. */
+/** Accept-Language, unless it is longer than any real one (the flow would refuse it as input). */
+function languageOf(request: Request): string | undefined {
+  const header = request.headers.get('accept-language');
+  return header !== null && header.length <= 4096 ? header : undefined;
+}
+
+/**
+ * The HTTP status the handlers give an error, by meaning: bad input 400, wrong code 401, spent / expired /
+ * superseded / locked 403, too many emails or the address's wrong-code budget spent 429, store or sender
+ * down 503. For hosts that call the flow themselves and want the same answers.
+ *
+ * @param error - A flow error.
+ * @returns The status code.
+ * @example
+ * ```ts
+ * import { MailboxChallengeError } from 'mailbox-challenge';
+ * import { statusOf } from 'mailbox-challenge/http';
+ *
+ * statusOf(new MailboxChallengeError('RATE_LIMITED', undefined, { retryAfterSeconds: 30 })); // 429
+ * ```
+ */
 export function statusOf(error: MailboxChallengeError): number {
   switch (error.code) {
     case 'INVALID_INPUT':
@@ -144,7 +205,7 @@ export function statusOf(error: MailboxChallengeError): number {
   }
 }
 
-const STATUS_BY_CODE: Partial<Record<ChallengeStateLike['status'], MailboxChallengeErrorCode>> = {
+const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeErrorCode>> = {
   used: 'INVALID_CHALLENGE',
   cancelled: 'INVALID_CHALLENGE',
   locked: 'ATTEMPTS_EXCEEDED',
@@ -198,26 +259,19 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       fields: ['onVerified'],
     });
   }
-  const purposes = new Set(options.purposes ?? []);
-  if (purposes.size === 0 || [...purposes].some((p) => !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(p))) {
-    throw new MailboxChallengeError(
-      'INVALID_INPUT',
-      'purposes must list 1-32 character purposes such as "login"',
-      {
-        fields: ['purposes'],
-      },
-    );
-  }
-  const prefix = options.cookie?.prefix ?? 'mc';
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) {
-    throw new MailboxChallengeError('INVALID_INPUT', 'cookie.prefix must be 1-32 of A-Z, a-z, 0-9, _ or -', {
-      fields: ['cookie.prefix'],
-    });
-  }
-  const cookieMaxAgeSeconds = options.cookie?.maxAgeSeconds ?? 3600;
-  const maxBodyBytes = options.maxBodyBytes ?? 8192;
-  const startUrl = options.startUrl ?? '/';
-  const configuredOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
+  const settings = parseInput(optionsSchema, {
+    purposes: options.purposes,
+    cookie: options.cookie,
+    allowedOrigins: options.allowedOrigins,
+    startUrl: options.startUrl,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  const purposes = new Set(settings.purposes);
+  const prefix = settings.cookie?.prefix ?? 'mc';
+  const cookieMaxAgeSeconds = settings.cookie?.maxAgeSeconds ?? flow.policy.resendWindowSeconds;
+  const maxBodyBytes = settings.maxBodyBytes ?? 8192;
+  const startUrl = settings.startUrl ?? '/';
+  const configuredOrigins = settings.allowedOrigins ? new Set(settings.allowedOrigins) : null;
 
   /** Per-request context: the cookie mode and the person's language. */
   function contextOf(request: Request) {
@@ -226,7 +280,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return {
       url,
       secure,
-      acceptLanguage: request.headers.get('accept-language') ?? undefined,
+      acceptLanguage: languageOf(request),
       nameFor: (purpose: string) => cookieName(prefix, purpose, secure),
       origins: configuredOrigins ?? new Set([url.origin]),
     };
@@ -245,19 +299,19 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     codeAlphabet: null,
   });
 
-  const fromIssued = (purpose: string, email: string | null, issued: IssuedLike): ChallengeAnswer => ({
+  const fromIssued = (purpose: string, email: string | null, issued: IssuedChallenge): ChallengeAnswer => ({
     ok: true,
     purpose,
     status: 'pending',
     email,
     expiresAt: issued.expiresAt,
-    resendAvailableAt: issued.resendAvailableAt ?? null,
-    attemptsRemaining: issued.attemptsRemaining ?? flow.policy?.maxAttempts ?? null,
-    codeLength: issued.codeLength ?? flow.policy?.codeLength ?? null,
-    codeAlphabet: issued.codeAlphabet ?? flow.policy?.codeAlphabet ?? null,
+    resendAvailableAt: issued.resendAvailableAt,
+    attemptsRemaining: issued.attemptsRemaining,
+    codeLength: issued.codeLength,
+    codeAlphabet: issued.codeAlphabet,
   });
 
-  const fromState = (state: ChallengeStateLike): ChallengeAnswer => ({
+  const fromState = (state: ChallengeState): ChallengeAnswer => ({
     ok: true,
     purpose: state.purpose,
     status: state.status,
@@ -275,6 +329,14 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return new Response(JSON.stringify(body), { status, headers });
   }
 
+  /** The person-facing message, in the language of the request (or of an explicit `locale` field). */
+  const describe = (code: MailboxChallengeErrorCode, ctx: Ctx, locale?: string) =>
+    describeError(code, {
+      ...options.errorMessages,
+      ...(locale !== undefined && { locale }),
+      ...(ctx.acceptLanguage !== undefined && { acceptLanguage: ctx.acceptLanguage }),
+    });
+
   function errorBody(
     error: MailboxChallengeError,
     ctx: Ctx,
@@ -287,7 +349,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       attemptsRemaining: error.attemptsRemaining ?? base.attemptsRemaining,
       error: {
         code: error.code,
-        message: describeError(error.code, { locale, acceptLanguage: ctx.acceptLanguage }),
+        message: describe(error.code, ctx, locale).message,
         ...(error.fields !== undefined && { fields: error.fields }),
         ...(error.attemptsRemaining !== undefined && { attemptsRemaining: error.attemptsRemaining }),
         ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
@@ -305,7 +367,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (error.retryAfterSeconds !== undefined)
       headers.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
     else if (status === 503) headers.set('retry-after', '5');
-    if (opts.purpose && (opts.clear ?? TERMINAL.has(error.code))) {
+    if (opts.purpose && opts.clear) {
       headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(opts.purpose), ctx.secure));
     }
     return json(errorBody(error, ctx, opts.base ?? blank(opts.purpose), opts.locale), status, headers);
@@ -333,11 +395,32 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
   /** The purpose named by the client, if allowed. */
   const purposeOf = (value: string | undefined | null) => (value && purposes.has(value) ? value : null);
 
-  async function stateOf(cookie: ChallengeCookie, purpose: string): Promise<ChallengeAnswer> {
-    if (typeof flow.inspect !== 'function') return { ...blank(purpose), status: 'pending' };
+  /** Whether a challenge in this state can still be finished in this browser (a code, or a resend). */
+  const isOpen = (state: ChallengeState) =>
+    state.status === 'pending' || (state.status === 'expired' && state.resendAvailableAt !== null);
+
+  /**
+   * The state after a failed step, and whether this browser should forget the challenge. Decided from the
+   * state, not the error code: CHALLENGE_SUPERSEDED, for one, means "this challenge was replaced" or "you
+   * typed the code of an earlier email, the newest one still works", and only the state tells which.
+   */
+  async function stateAfter(
+    cookie: ChallengeCookie,
+    purpose: string,
+  ): Promise<{ base: ChallengeAnswer; clear: boolean }> {
     const r = await flow.inspect(cookie);
-    return r.ok ? fromState(r) : { ...blank(purpose), status: 'pending' };
+    if (r.ok) return { base: fromState(r), clear: !isOpen(r) };
+    // Our side is down: the challenge may be fine, so keep it. Otherwise the cookie no longer opens.
+    if (r.error.code === 'STORE_UNAVAILABLE')
+      return { base: { ...blank(purpose), status: 'pending' }, clear: false };
+    return { base: blank(purpose), clear: true };
   }
+
+  /** The last wrong code locked the challenge: say so (what the person can do now), not just "wrong". */
+  const lockedIfSo = (error: MailboxChallengeError, state: ChallengeAnswer) =>
+    error.code === 'INVALID_CODE' && state.status === 'locked'
+      ? new MailboxChallengeError('ATTEMPTS_EXCEEDED', undefined, { attemptsRemaining: 0 })
+      : error;
 
   async function withCleared(response: Response, ctx: Ctx, purpose: string): Promise<Response> {
     // The host's response may be immutable (a fetch() result): copy it to add our header.
@@ -370,7 +453,12 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     });
     // A failed start leaves an earlier challenge of this purpose in place: it still works.
     if (!r.ok) return failure(r.error, ctx, { purpose, locale: fields.locale, clear: false });
-    await options.onStarted?.({ purpose, email: fields.email.trim(), request });
+    try {
+      await options.onStarted?.({ purpose, email: fields.email.trim(), request });
+    } catch (e) {
+      // The code is on its way: a failing hook must not lose the cookie that lets the person use it.
+      console.error('mailbox-challenge/http: onStarted failed', e);
+    }
     const headers = new Headers();
     headers.append(
       'set-cookie',
@@ -403,18 +491,18 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       ...(ctx.acceptLanguage !== undefined && { acceptLanguage: ctx.acceptLanguage }),
     });
     if (!r.ok) {
-      // Too early, rate limited or our side down: the challenge still stands, so show its state.
-      const keep = ['RATE_LIMITED', 'STORE_UNAVAILABLE', 'SEND_FAILED'].includes(r.error.code);
-      const base = keep ? await stateOf(cookie, purpose) : blank(purpose);
-      return failure(r.error, ctx, { purpose, base, locale: fields.locale, clear: !keep });
+      // Too early, rate limited, our side down, or over: the state says whether it still stands.
+      const { base, clear } = await stateAfter(cookie, purpose);
+      return failure(r.error, ctx, { purpose, base, locale: fields.locale, clear });
     }
     const headers = new Headers();
     headers.append(
       'set-cookie',
       setChallengeCookie(ctx.nameFor(purpose), r, cookieMaxAgeSeconds, ctx.secure),
     );
-    const state = await stateOf({ challengeId: r.challengeId, secret: r.secret }, purpose);
-    return json({ ...fromIssued(purpose, state.email, r) }, 200, headers);
+    // The answer names the address again, for a page that was reloaded since the start.
+    const state = await flow.inspect({ challengeId: r.challengeId, secret: r.secret });
+    return json(fromIssued(purpose, state.ok ? state.email : null, r), 200, headers);
   }
 
   async function verifyWith(
@@ -423,10 +511,12 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     purpose: string,
     cookie: ChallengeCookie,
     code: string,
+    via: VerifiedContext['via'],
   ): Promise<{ response: Response } | { error: MailboxChallengeError }> {
     const r = await flow.verify({ ...cookie, code, purpose });
     if (!r.ok) return { error: r.error };
-    return { response: await withCleared(await options.onVerified(r.challenge, request), ctx, purpose) };
+    const response = await options.onVerified(r.challenge, request, { via });
+    return { response: await withCleared(response, ctx, purpose) };
   }
 
   async function verify(request: Request): Promise<Response> {
@@ -437,12 +527,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (found instanceof Response) return found;
     const { purpose, cookie } = found;
     if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
-    const done = await verifyWith(request, ctx, purpose, cookie, fields.code);
+    const done = await verifyWith(request, ctx, purpose, cookie, fields.code, 'code');
     if ('response' in done) return done.response;
-    const terminal = TERMINAL.has(done.error.code);
     // A wrong or expired code leaves the challenge open: answer with its state (attempts left, resend time).
-    const base = terminal ? blank(purpose) : await stateOf(cookie, purpose);
-    return failure(done.error, ctx, { purpose, base, locale: fields.locale });
+    const { base, clear } = await stateAfter(cookie, purpose);
+    return failure(lockedIfSo(done.error, base), ctx, { purpose, base, locale: fields.locale, clear });
   }
 
   async function inspect(request: Request): Promise<Response> {
@@ -454,16 +543,15 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (!purpose) return badInput(ctx, null, ['purpose']);
     const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
     if (!cookie) return json(blank(purpose), 200);
-    if (typeof flow.inspect !== 'function') return json({ ...blank(purpose), status: 'pending' }, 200);
     const r = await flow.inspect(cookie);
     if (!r.ok) {
-      if (r.error.code === 'STORE_UNAVAILABLE') return failure(r.error, ctx, { purpose });
+      if (r.error.code === 'STORE_UNAVAILABLE') return failure(r.error, ctx, { purpose, clear: false });
       // A cookie that no longer opens (rotated key, tampering): forget it, the person starts again.
       const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
       return json(blank(purpose), 200, headers);
     }
     const headers = new Headers();
-    if (r.status !== 'pending' && r.status !== 'expired') {
+    if (!isOpen(r)) {
       headers.append('set-cookie', clearChallengeCookie(ctx.nameFor(purpose), ctx.secure));
     }
     return json(fromState(r), 200, headers);
@@ -477,7 +565,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     if (!purpose) return badInput(ctx, null, ['purpose']);
     const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
     const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
-    if (cookie && typeof flow.cancel === 'function') {
+    if (cookie) {
       const r = await flow.cancel(cookie);
       // Only a store outage keeps the cookie: the challenge may still be alive, so let the person retry.
       if (!r.ok && r.error.code === 'STORE_UNAVAILABLE')
@@ -520,12 +608,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     let purpose = purposeOf(fields.p);
     const c = fields.c ?? '';
     const k = fields.k ?? '';
-    const message = (code: MailboxChallengeErrorCode) =>
-      describeError(code, { acceptLanguage: ctx.acceptLanguage });
-    if (!c || !k || c.length > 64 || k.length > 64) {
-      const code = 'INVALID_INPUT';
-      return page({ kind: 'error', purpose, code, message: message(code), startUrl }, 400, request);
-    }
+    const errorView = (code: MailboxChallengeErrorCode): LinkPageView => {
+      const { message, locale, dir } = describe(code, ctx);
+      return { kind: 'error', purpose, code, message, locale, dir, startUrl };
+    };
+    if (!c || !k || c.length > 64 || k.length > 64) return page(errorView('INVALID_INPUT'), 400, request);
     // The purpose comes from the link when it carries one; else from whichever purpose's cookie holds this
     // challenge (the cookie names are ours, and verify checks the purpose sealed in the challenge anyway).
     let cookie: ChallengeCookie | null = null;
@@ -542,70 +629,81 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
       return page({ kind: 'other-device', purpose, code: k, startUrl }, 200, request);
     }
     if (!isPost) {
-      if (typeof flow.inspect === 'function') {
-        const state = await flow.inspect(cookie);
-        const code = state.ok ? STATUS_BY_CODE[state.status] : state.error.code;
-        if (code) {
-          const status = state.ok ? statusOf(new MailboxChallengeError(code)) : statusOf(state.error);
-          return page({ kind: 'error', purpose, code, message: message(code), startUrl }, status, request);
-        }
+      const state = await flow.inspect(cookie);
+      const code = state.ok ? STATUS_BY_CODE[state.status] : state.error.code;
+      if (code) {
+        const status = state.ok ? statusOf(new MailboxChallengeError(code)) : statusOf(state.error);
+        return page(errorView(code), status, request);
       }
       const action = ctx.url.pathname;
       return page({ kind: 'confirm', purpose, fields: { p: purpose, c, k }, action }, 200, request);
     }
-    const done = await verifyWith(request, ctx, purpose, cookie, k);
+    const done = await verifyWith(request, ctx, purpose, cookie, k, 'link');
     if ('response' in done) return done.response;
-    const { code } = done.error;
-    const extra = TERMINAL.has(code)
+    const { base, clear } = await stateAfter(cookie, purpose);
+    const error = lockedIfSo(done.error, base);
+    const extra = clear
       ? new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) })
       : undefined;
-    return page(
-      { kind: 'error', purpose, code, message: message(code), startUrl },
-      statusOf(done.error),
-      request,
-      extra,
-    );
+    return page(errorView(error.code), statusOf(error), request, extra);
   }
-
-  const routes: Record<string, (request: Request) => Promise<Response>> = {
-    start,
-    resend,
-    verify,
-    state: inspect,
-    cancel,
-    link,
-  };
 
   /** Never lets a throwing hook or flow escape as an unhandled rejection: 500, with nothing internal said. */
   const guarded =
-    (fn: (request: Request) => Promise<Response>) =>
+    (fn: (request: Request) => Promise<Response>, html = false) =>
     async (request: Request): Promise<Response> => {
       try {
         return await fn(request);
       } catch (e) {
         console.error('mailbox-challenge/http: handler failed', e);
-        return new Response(
-          JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: 'Internal error' } }),
-          {
-            status: 500,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-          },
-        );
+        // Nothing internal reaches the client; the person reads "something went wrong on our side".
+        const { message, locale, dir } = describeError('STORE_UNAVAILABLE', {
+          ...options.errorMessages,
+          ...(languageOf(request) !== undefined && { acceptLanguage: languageOf(request) }),
+        });
+        if (html) {
+          const view: LinkPageView = {
+            kind: 'error',
+            purpose: null,
+            code: 'INTERNAL',
+            message,
+            locale,
+            dir,
+            startUrl,
+          };
+          return new Response(renderLinkPage(view), { status: 500, headers: PAGE_HEADERS });
+        }
+        return new Response(JSON.stringify({ ok: false, error: { code: 'INTERNAL', message } }), {
+          status: 500,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        });
       }
     };
 
-  return {
-    fetch: guarded(async (request) => {
-      const segment = new URL(request.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      const route = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
-      if (!route) return new Response('Not found', { status: 404, headers: { 'cache-control': 'no-store' } });
-      return route(request);
-    }),
+  const handlers = {
     start: guarded(start),
     resend: guarded(resend),
     verify: guarded(verify),
     inspect: guarded(inspect),
     cancel: guarded(cancel),
-    link: guarded(link),
+    link: guarded(link, true),
+  };
+  const routes: Record<string, (request: Request) => Promise<Response>> = {
+    start: handlers.start,
+    resend: handlers.resend,
+    verify: handlers.verify,
+    state: handlers.inspect,
+    cancel: handlers.cancel,
+    link: handlers.link,
+  };
+
+  return {
+    ...handlers,
+    async fetch(request) {
+      const segment = new URL(request.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+      const route = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
+      if (!route) return new Response('Not found', { status: 404, headers: { 'cache-control': 'no-store' } });
+      return route(request);
+    },
   };
 }

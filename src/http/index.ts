@@ -1,14 +1,13 @@
 export {
   type ChallengeAnswer,
-  type ChallengeStateLike,
   createMailboxHandlers,
   type HandlerFlow,
-  type IssuedLike,
   type LinkPageView,
   type MailboxHandlers,
   type MailboxHandlersOptions,
   type StartBinding,
   statusOf,
+  type VerifiedContext,
 } from './handlers.js';
 export {
   type NodeHandler,

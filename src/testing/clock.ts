@@ -1,4 +1,4 @@
-/** A clock tests can move; pass `clock.now` to the flow (its store steps run on the flow's clock). */
+/** A clock tests can move; pass `clock.now` to the flow (its store reads time from the flow). */
 export interface TestClock {
   now: () => number;
   /** Moves time forward by `ms` milliseconds. */

@@ -59,7 +59,7 @@ export function setup(
     appName: 'Acme',
     sender: outbox,
     now: clock.now,
-    store: memoryStore({ now: clock.now }),
+    store: memoryStore(),
     message: { link: { urlTemplate: 'http://localhost:3000/auth/link?c={challengeId}&k={code}' } },
     ...flowOverrides,
   });

@@ -1,5 +1,5 @@
 import { parseSetCookie } from 'cookie';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMailboxHandlers } from '../../src/http/index.js';
 import { createMailboxFlow, generateKey } from '../../src/index.js';
 import { createTestOutbox } from '../../src/testing/index.js';
@@ -99,7 +99,7 @@ describe('start', () => {
     expect((await r1.json()).error.code).toBe('SEND_FAILED');
     expect(r1.headers.get('retry-after')).toBe('5');
     const broken = () => Promise.reject(new Error('down'));
-    const storeDown = setup({}, { store: { increment: broken, get: broken, setIfAbsent: broken } });
+    const storeDown = setup({}, { store: { step: broken } });
     const r2 = await storeDown.browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     expect(r2.status).toBe(503);
     expect((await r2.json()).error.code).toBe('STORE_UNAVAILABLE');
@@ -149,6 +149,26 @@ describe('start', () => {
     });
     expect(v.status).toBe(200);
     expect(verified).toEqual([{ email: 'new@example.com', purpose: 'email-change' }]);
+  });
+});
+
+describe('onStarted', () => {
+  it('runs after a start that sent its code, not after a refused one; a throwing hook does not lose the cookie', async () => {
+    const seen: string[] = [];
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { browser } = setup({
+      onStarted: ({ purpose, email }) => {
+        seen.push(`${purpose} ${email}`);
+        throw new Error('notice failed');
+      },
+    });
+    const r = await browser.post('/auth/start', { email: ` ${EMAIL} `, purpose: 'email-change' });
+    expect(r.status).toBe(200);
+    expect(browser.jar.has('mc-email-change')).toBe(true);
+    expect(logged).toHaveBeenCalledOnce();
+    logged.mockRestore();
+    await browser.post('/auth/start', { email: 'nope', purpose: 'login' });
+    expect(seen).toEqual([`email-change ${EMAIL}`]);
   });
 });
 
@@ -240,15 +260,26 @@ describe('verify', () => {
     expect((await r.json()).error.code).toBe('INVALID_CHALLENGE');
   });
 
-  it('locks after five wrong codes (403) and clears the cookie', async () => {
+  it('the fifth wrong code locks the challenge: 403 ATTEMPTS_EXCEEDED, cookie cleared, the right code no longer works', async () => {
     const { browser, outbox } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     const code = outbox.lastCode(EMAIL);
-    for (let i = 0; i < 5; i++) await browser.post('/auth/verify', { purpose: 'login', code: wrong(code) });
-    const locked = await browser.post('/auth/verify', { purpose: 'login', code });
-    expect(locked.status).toBe(403);
-    expect((await locked.json()).error.code).toBe('ATTEMPTS_EXCEEDED');
+    for (let i = 0; i < 4; i++) {
+      const r = await browser.post('/auth/verify', { purpose: 'login', code: wrong(code) });
+      expect((await r.json()).attemptsRemaining).toBe(4 - i);
+    }
+    const kept = browser.jar.get('mc-login')!;
+    const fifth = await browser.post('/auth/verify', { purpose: 'login', code: wrong(code) });
+    expect(fifth.status).toBe(403);
+    const answer = await fifth.json();
+    expect(answer.error).toMatchObject({ code: 'ATTEMPTS_EXCEEDED', attemptsRemaining: 0 });
+    expect(answer.error.message).toMatch(/too many/i);
+    expect(answer.status).toBe('locked');
     expect(browser.jar.has('mc-login')).toBe(false);
+    browser.jar.set('mc-login', kept);
+    const right = await browser.post('/auth/verify', { purpose: 'login', code });
+    expect(right.status).toBe(403);
+    expect((await right.json()).error.code).toBe('ATTEMPTS_EXCEEDED');
   });
 
   it('an expired code answers 403 CHALLENGE_EXPIRED and keeps the cookie so resend works', async () => {
@@ -311,9 +342,16 @@ describe('resend', () => {
     for (const f of UI_FIELDS) expect(body).toHaveProperty(f);
     expect(outbox.messages).toHaveLength(2);
     const second = outbox.lastCode(EMAIL);
-    // The previous code is refused (401 in the one-in-a-million case that both codes are equal).
-    const old = await browser.post('/auth/verify', { purpose: 'login', code: first });
-    if (first !== second) expect(old.status).toBe(401);
+    // The first email's code is refused without costing a try, and the challenge stays open.
+    if (first !== second) {
+      const old = await browser.post('/auth/verify', { purpose: 'login', code: first });
+      expect(old.status).toBe(403);
+      const answer = await old.json();
+      expect(answer.error.code).toBe('CHALLENGE_SUPERSEDED');
+      expect(answer.error.message).toMatch(/newer code/i);
+      expect(answer).toMatchObject({ status: 'pending', attemptsRemaining: 5 });
+      expect(browser.jar.has('mc-login')).toBe(true);
+    }
     expect((await browser.post('/auth/verify', { purpose: 'login', code: second })).status).toBe(200);
   });
 });
@@ -385,6 +423,24 @@ describe('one-click link', () => {
     expect((await browser.post('/auth/verify', { purpose: 'login', code })).status).toBe(200);
   });
 
+  it('tells onVerified how the code arrived: typed (code) or through the link page (link)', async () => {
+    const vias: string[] = [];
+    const { browser, outbox } = setup({
+      onVerified: (_c, _r, { via }) => {
+        vias.push(via);
+        return new Response(null, { status: 204 });
+      },
+    });
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
+    await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'signup' });
+    const url = linkOf(outbox.last(EMAIL)!.html);
+    const c = url.searchParams.get('c')!;
+    const k = url.searchParams.get('k')!;
+    expect((await browser.post('/auth/link', { p: 'signup', c, k }, { form: true })).status).toBe(204);
+    expect(vias).toEqual(['code', 'link']);
+  });
+
   it('refuses a cross-site POST to the link', async () => {
     const { browser, outbox, verified } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
@@ -423,16 +479,72 @@ describe('options', () => {
     expect(() => createMailboxHandlers({ flow, purposes: ['login'] })).toThrow(/onVerified/);
   });
 
+  it('refuses a bad cookie prefix or an allowed origin that is not an origin', () => {
+    const flow = createMailboxFlow({ keys: [generateKey()], appName: 'A', sender: createTestOutbox() });
+    const onVerified = () => new Response();
+    const fieldsOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as { fields?: readonly string[] }).fields;
+      }
+      return undefined;
+    };
+    const base = { flow, purposes: ['login'], onVerified };
+    expect(fieldsOf(() => createMailboxHandlers({ ...base, cookie: { prefix: 'a b' } }))).toEqual([
+      'cookie.prefix',
+    ]);
+    expect(
+      fieldsOf(() => createMailboxHandlers({ ...base, allowedOrigins: ['https://app.example/'] })),
+    ).toEqual(['allowedOrigins.0']);
+    expect(
+      fieldsOf(() => createMailboxHandlers({ ...base, allowedOrigins: ['https://app.example'] })),
+    ).toBeUndefined();
+  });
+
+  it('ignores an Accept-Language header longer than any real one instead of refusing the start', async () => {
+    const { browser } = setup();
+    const r = await browser.post(
+      '/auth/start',
+      { email: EMAIL, purpose: 'login' },
+      { headers: { 'accept-language': 'en;q=0.9,'.repeat(600) } },
+    );
+    expect(r.status).toBe(200);
+  });
+
   it('answers 404 for an unknown route and 500 (nothing internal said) when a hook throws', async () => {
     const { browser, outbox } = setup({
       onVerified: () => {
         throw new Error('db exploded at 10.0.0.3');
       },
     });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect((await browser.get('/auth/nope')).status).toBe(404);
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     const r = await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
     expect(r.status).toBe(500);
-    expect(await r.text()).not.toContain('10.0.0.3');
+    const body = await r.text();
+    expect(body).not.toContain('10.0.0.3');
+    expect(JSON.parse(body).error).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/our side/),
+    });
+    expect(logged).toHaveBeenCalledOnce(); // the operator sees it in the logs
+    // Through the link page's form: an HTML page, not JSON.
+    await browser.post('/auth/start', { email: 'b@example.com', purpose: 'login' });
+    const url = new URL(
+      /href="([^"]+\/auth\/link[^"]+)"/
+        .exec(outbox.last('b@example.com')!.html)![1]!
+        .replaceAll('&amp;', '&'),
+    );
+    const viaLink = await browser.post(
+      '/auth/link',
+      { p: 'login', c: url.searchParams.get('c')!, k: url.searchParams.get('k')! },
+      { form: true },
+    );
+    expect(viaLink.status).toBe(500);
+    expect(viaLink.headers.get('content-type')).toContain('text/html');
+    expect(await viaLink.text()).not.toContain('10.0.0.3');
+    logged.mockRestore();
   });
 });

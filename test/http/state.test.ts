@@ -1,12 +1,8 @@
-// GET …/state (flow.inspect) and POST …/cancel (flow.cancel). The parts that need those flow methods run
-// as soon as the flow has them.
+// GET …/state (flow.inspect) and POST …/cancel (flow.cancel).
 import { describe, expect, it } from 'vitest';
 import { setup, wrong } from './_client.js';
 
 const EMAIL = 'ada@example.com';
-const probe = setup().flow as object;
-const hasInspect = typeof (probe as { inspect?: unknown }).inspect === 'function';
-const hasCancel = typeof (probe as { cancel?: unknown }).cancel === 'function';
 
 describe('state', () => {
   it('without a challenge in this browser: status none, every UI field null', async () => {
@@ -32,7 +28,7 @@ describe('state', () => {
     expect((await browser.post('/auth/state', { purpose: 'login' })).status).toBe(405);
   });
 
-  it.skipIf(!hasInspect)('after a reload: the current step, with attempts left', async () => {
+  it('after a reload: the current step, with attempts left', async () => {
     const { browser, outbox, clock } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     await browser.post('/auth/verify', { purpose: 'login', code: wrong(outbox.lastCode(EMAIL)) });
@@ -53,7 +49,7 @@ describe('state', () => {
     expect(browser.jar.has('mc-login')).toBe(true); // resend still possible
   });
 
-  it.skipIf(!hasInspect)('a used challenge reads as used, and the cookie is dropped', async () => {
+  it('a used challenge reads as used, and the cookie is dropped', async () => {
     const { browser, outbox } = setup();
     await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
     const kept = browser.jar.get('mc-login')!;
@@ -63,21 +59,18 @@ describe('state', () => {
     expect(browser.jar.has('mc-login')).toBe(false);
   });
 
-  it.skipIf(!hasInspect)(
-    'the link page of a used challenge says so instead of offering the button',
-    async () => {
-      const { browser, outbox } = setup();
-      await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
-      const kept = browser.jar.get('mc-login')!;
-      const mail = outbox.last(EMAIL)!;
-      const link = new URL(/href="([^"]+\/auth\/link[^"]+)"/.exec(mail.html)![1]!.replaceAll('&amp;', '&'));
-      await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
-      browser.jar.set('mc-login', kept);
-      const page = await browser.get(link.pathname + link.search);
-      expect(page.status).toBe(403);
-      expect(await page.text()).toContain('data-code="INVALID_CHALLENGE"');
-    },
-  );
+  it('the link page of a used challenge says so instead of offering the button', async () => {
+    const { browser, outbox } = setup();
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
+    const kept = browser.jar.get('mc-login')!;
+    const mail = outbox.last(EMAIL)!;
+    const link = new URL(/href="([^"]+\/auth\/link[^"]+)"/.exec(mail.html)![1]!.replaceAll('&amp;', '&'));
+    await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
+    browser.jar.set('mc-login', kept);
+    const page = await browser.get(link.pathname + link.search);
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain('data-code="INVALID_CHALLENGE"');
+  });
 });
 
 describe('cancel', () => {
@@ -90,16 +83,13 @@ describe('cancel', () => {
     expect(browser.jar.has('mc-login')).toBe(false);
   });
 
-  it.skipIf(!hasCancel)(
-    'ends the challenge: its code no longer verifies, even with the cookie replayed',
-    async () => {
-      const { browser, outbox } = setup();
-      await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
-      const kept = browser.jar.get('mc-login')!;
-      await browser.post('/auth/cancel', { purpose: 'login' });
-      browser.jar.set('mc-login', kept);
-      const r = await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
-      expect(r.status).toBe(403);
-    },
-  );
+  it('ends the challenge: its code no longer verifies, even with the cookie replayed', async () => {
+    const { browser, outbox } = setup();
+    await browser.post('/auth/start', { email: EMAIL, purpose: 'login' });
+    const kept = browser.jar.get('mc-login')!;
+    await browser.post('/auth/cancel', { purpose: 'login' });
+    browser.jar.set('mc-login', kept);
+    const r = await browser.post('/auth/verify', { purpose: 'login', code: outbox.lastCode(EMAIL) });
+    expect(r.status).toBe(403);
+  });
 });

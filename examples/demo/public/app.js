@@ -70,10 +70,13 @@ if (root) {
     };
   };
 
-  /** Shows a failed answer: the message, and the step its state implies ('none': start again). */
+  /** Whether the answer's challenge can still be finished here: a code to type, or a resend to ask for. */
+  const isOpen = (a) => a.status === 'pending' || (a.status === 'expired' && a.resendAvailableAt != null);
+
+  /** Shows a failed answer: the message, and the step its state implies. */
   const fail = (answer) => {
     const e = answer.error ?? {};
-    if (answer.status === 'none') showEmail();
+    if (!isOpen(answer)) showEmail();
     else if (!codeStep.hidden) showCode(answer);
     say(e.message ?? 'Something went wrong.', e.code ?? '');
     if (e.retryAfterSeconds) coolDown(Date.now() + e.retryAfterSeconds * 1000);
@@ -117,7 +120,7 @@ if (root) {
     .then((r) => r.json())
     .then((state) => {
       if (state.status === 'pending') showCode(state);
-      else if (state.status === 'expired') {
+      else if (isOpen(state)) {
         showCode(state);
         say('This code has expired. Ask for a new one.', 'CHALLENGE_EXPIRED');
       } else showEmail();
