@@ -17,10 +17,6 @@ import {
 // (the docs helper lists them in its report); the test below fails as soon as one compiles, so fixing
 // an example means deleting its line here.
 const KNOWN_FAILING: Record<string, string> = {
-  'README.md#Use it in your app':
-    "the http helper's Express and Hono snippets: the same MailboxFlow / HandlerFlow mismatch, fixed on its branch",
-  'src/http/handlers.ts#createMailboxHandlers':
-    "a MailboxFlow is not a HandlerFlow: IssuedChallenge's resendAvailableAt is number | null, HandlerFlow expects number | undefined",
   'src/testing/arbitraries.ts#mailboxArbitraries': 'a `{ ... }` placeholder body is not code',
   'src/testing/outbox.ts#extractCode': 'uses an undeclared `codes` map and an untyped `mail` parameter',
 };
@@ -28,7 +24,6 @@ const KNOWN_FAILING: Record<string, string> = {
 // Public values without TSDoc, by `subpath#name`; the same rule: delete the line once it is documented.
 const KNOWN_UNDOCUMENTED: Record<string, string> = {
   'mailbox-challenge#DEFAULT_POLICY': 'src/flow/policy.ts: no TSDoc on the constant',
-  'mailbox-challenge/http#statusOf': 'src/http: no @example',
 };
 
 const docsPages = existsSync(join(root, 'docs'))
