@@ -1,5 +1,5 @@
-// The core's smoke test, written once and run unchanged in every runtime the README claims (Node 20 and 22,
-// Bun, Deno, an edge sandbox). runtimes.test.ts bundles this file with the core entry and the testing
+// The smoke test, written once and run unchanged in every runtime the README claims (Node 20 and 22,
+// Bun, Deno, an edge sandbox). runtimes.test.ts bundles this file with the core, locales, http and testing
 // entry, runs it in each runtime, and asserts on what it returns. It uses Web-standard APIs only, so it
 // proves nothing by accident: anything Node-specific would fail in the edge sandbox.
 import {
@@ -11,6 +11,7 @@ import {
 import type { MailboxKey } from '../../src/keys.js';
 // Every locale but English is an entry of its own: one import at start-up, as a host does.
 import '../../src/locales.js';
+import { createMailboxHandlers } from '../../src/http/index.js';
 import { createTestOutbox } from '../../src/testing/index.js';
 
 export interface SmokeInput {
@@ -84,14 +85,47 @@ export async function run(input: SmokeInput) {
   const flowAgain = await flow.verify({ ...ids, code });
   const state = await flow.inspect({ challengeId: ids.challengeId, secret: ids.secret });
 
+  // The HTTP handlers (Fetch API): start, then verify with the cookie start set, as a browser would.
+  const handlers = createMailboxHandlers({
+    flow,
+    purposes: ['login'],
+    onVerified: (challenge) => Response.json({ signedIn: challenge.email }),
+  });
+  const post = (path: string, body: object, cookie?: string) =>
+    handlers.fetch(
+      new Request(`http://localhost/auth/${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: 'http://localhost',
+          ...(cookie ? { cookie } : {}),
+        },
+        body: JSON.stringify(body),
+      }),
+    );
+  const startRes = await post('start', { email: 'alan@example.com', purpose: 'login' });
+  const cookie = (startRes.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const verifyRes = await post(
+    'verify',
+    { purpose: 'login', code: outbox.lastCode('alan@example.com') },
+    cookie,
+  );
+  const http = {
+    start: startRes.status,
+    cookieIsHttpOnly: /;\s*HttpOnly/i.test(startRes.headers.get('set-cookie') ?? ''),
+    verify: verifyRes.status,
+    body: (await verifyRes.json()) as unknown,
+  };
+
   return {
     runtime: runtimeName(),
     pure,
+    http,
     flow: {
       start: 'ok',
       resend: 'ok',
       sameChallenge: resent.challengeId === started.challengeId,
-      mails: outbox.messages.length,
+      mails: outbox.messages.filter((m) => m.to === 'grace@example.com').length,
       oldCode,
       wrongCode: errorCode(flowWrong),
       attemptsRemaining: flowWrong.ok ? undefined : flowWrong.error.attemptsRemaining,
