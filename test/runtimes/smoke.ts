@@ -1,6 +1,6 @@
 // The smoke test, written once and run unchanged in every runtime the README claims (Node 20 and 22,
 // Bun, Deno, an edge sandbox). runtimes.test.ts bundles this file with the core, locales, http and testing
-// entry, runs it in each runtime, and asserts on what it returns. It uses Web-standard APIs only, so it
+// entries, runs it in each runtime, and asserts on what it returns. It uses Web-standard APIs only, so it
 // proves nothing by accident: anything Node-specific would fail in the edge sandbox.
 import {
   createMailboxChallenge,
