@@ -103,7 +103,7 @@ try {
 
   const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin)[0];
   const key = run(process.execPath, [join(target, bin), 'keygen', 'packed'], app).trim();
-  if (!/^packed:[A-Za-z0-9_-]{43}$/.test(key)) throw new Error(`the CLI printed ${key}`);
+  if (!/^MAILBOX_KEYS=packed:[A-Za-z0-9_-]{43}$/.test(key)) throw new Error(`the CLI printed ${key}`);
 
   console.log(
     `packed ${filename} (${files.length} files): ${specs.length} subpaths load in ESM and CJS with the same exports, ` +

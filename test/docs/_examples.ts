@@ -19,6 +19,7 @@ export const ENTRY_SOURCES: Record<string, string> = {
   'mailbox-challenge/nodemailer': 'src/senders/nodemailer.ts',
   'mailbox-challenge/templates': 'src/templates/index.ts',
   'mailbox-challenge/testing': 'src/testing/index.ts',
+  'mailbox-challenge/locales': 'src/locales.ts',
   'mailbox-challenge/http': 'src/http/index.ts',
 };
 

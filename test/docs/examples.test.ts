@@ -1,5 +1,5 @@
 // Every code example a reader may paste compiles against the package as published: TSDoc `@example` blocks
-// in src/, and the ts blocks of the Markdown pages in docs/. How an example is checked: see _examples.ts.
+// in src/, and the ts blocks of README.md and the Markdown pages in docs/. How an example is checked: see _examples.ts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,6 @@ import {
 // (the docs helper lists them in its report); the test below fails as soon as one compiles, so fixing
 // an example means deleting its line here.
 const KNOWN_FAILING: Record<string, string> = {
-  'src/flow/create-flow.ts#createMailboxFlow': 'nodemailerSender(transport) without its required { from }',
   'src/testing/arbitraries.ts#mailboxArbitraries': 'a `{ ... }` placeholder body is not code',
   'src/testing/outbox.ts#extractCode': 'uses an undeclared `codes` map and an untyped `mail` parameter',
 };
@@ -32,7 +31,10 @@ const docsPages = existsSync(join(root, 'docs'))
       .filter((f) => f.endsWith('.md'))
       .map((f) => `docs/${f}`)
   : [];
-const examples = checkExamples([...tsdocExamples(), ...docsPages.flatMap(markdownExamples)]);
+const examples = checkExamples([
+  ...tsdocExamples(),
+  ...['README.md', ...docsPages].flatMap(markdownExamples),
+]);
 const key = (e: CheckedExample) => `${e.file}#${e.symbol}`;
 
 describe('code examples type-check against the package entries', () => {
