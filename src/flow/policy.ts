@@ -54,6 +54,17 @@ export interface MailboxPolicy {
   sendTimeoutMs: number;
 }
 
+/**
+ * The policy a flow enforces when given none: the one home of every default (README's policy table is
+ * held to it by a test). Override any field with `createMailboxFlow({ policy })`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_POLICY } from 'mailbox-challenge';
+ *
+ * DEFAULT_POLICY.maxAttempts; // 5
+ * ```
+ */
 export const DEFAULT_POLICY = {
   ttlSeconds: DEFAULTS.ttlSeconds,
   codeLength: DEFAULTS.codeLength,

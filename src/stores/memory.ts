@@ -5,7 +5,7 @@ import { applyStepInPlace, packedBase, packRecord, unpackRecord } from '../flow/
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * Most mailbox records held at once. Default 500,000 (about 200 MB; `npm run bench` measures it). When
+   * Most mailbox records held at once. Default 500,000 (about 150 MB; `npm run bench` measures a million). When
    * full, a step that would create a record fails (the flow answers STORE_UNAVAILABLE) while every existing
    * record keeps working: a flood of new addresses can deny new sign-ins, never reset or break anyone's.
    */

@@ -46,7 +46,7 @@ export interface MailboxArbitraries<S = unknown, M = unknown> {
  * import fc from 'fast-check';
  * import { mailboxArbitraries } from 'mailbox-challenge/testing';
  * const arb = mailboxArbitraries(fc);
- * fc.assert(fc.property(arb.email, arb.purpose, (email, purpose) => { ... }));
+ * fc.assert(fc.property(arb.email, arb.purpose, (email, purpose) => email.includes('@') && purpose.length > 0));
  * ```
  */
 export function mailboxArbitraries<F extends FastCheckLike>(

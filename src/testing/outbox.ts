@@ -23,7 +23,15 @@ const CODE_LINE = /^[ \t]*([0-9A-Z]{6,10})[ \t]*$/m;
  *
  * @example
  * ```ts
- * const sender = { async send(mail) { codes.set(mail.to, extractCode(mail)); } };
+ * import type { MailSender } from 'mailbox-challenge';
+ * import { extractCode } from 'mailbox-challenge/testing';
+ *
+ * const codes = new Map<string, string | undefined>();
+ * const sender: MailSender = {
+ *   async send(mail) {
+ *     codes.set(mail.to, extractCode(mail)); // or mail.code: the raw value rides along
+ *   },
+ * };
  * ```
  */
 export function extractCode(mail: Pick<OutgoingMail, 'html' | 'text'>): string | undefined {
