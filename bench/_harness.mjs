@@ -55,7 +55,8 @@ export function chartSvg(rows, meta) {
   const height = top + bars.length * rowH + 40;
   const x = (v) => labelW + (Math.min(v, max) / max) * plotW;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img">`,
+    '<title>mailbox-challenge benchmark figures, each as a share of its goal</title>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="18" font-size="13" font-weight="600">mailbox-challenge: each figure as a share of its goal (left of the line meets it)</text>`,
     `<text x="10" y="32" fill="#555">npm run bench, commit ${escapeXml(meta.commit ?? '?')}, node ${escapeXml(meta.node)}, ${escapeXml(meta.date.slice(0, 10))}, load average ${escapeXml(meta.loadAverage[0])}</text>`,
