@@ -389,8 +389,10 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       return !e.ok && e.error === 'CHALLENGE_SUPERSEDED' ? settled('superseded') : e;
     }
     case 'cancel': {
-      const e = find(found, s);
-      if (isReply(e)) return settled('cancelled'); // unknown or lost: it never verifies either way
+      // By id alone: any secret of the challenge may end it (ending is the safe direction), even one whose
+      // generation the record no longer matches.
+      const e = found ? stateOf(r, s.purpose)?.challenges.find((c) => c.id === s.challengeId) : undefined;
+      if (!e) return settled('cancelled'); // unknown or lost: it never verifies either way
       if (e.status === 'pending') e.status = 'cancelled';
       return describe(r, s, e);
     }

@@ -245,7 +245,12 @@ local function run()
     if no.error == 'CHALLENGE_SUPERSEDED' then return settled('superseded') end
     return no
   elseif kind == 'cancel' then
-    local e = find()
+    -- By id alone: any secret of the challenge may end it, even one whose generation no longer matches.
+    local e = nil
+    local state = found and r.purposes[s.purpose]
+    if state then
+      for _, c in ipairs(state.challenges) do if c.id == s.challengeId then e = c end end
+    end
     if not e then return settled('cancelled') end
     if e.status == 'pending' then e.status = 'cancelled' end
     return describe(s.gen, e, nil)
