@@ -54,7 +54,7 @@ interface StepBase {
   now: number;
   limits: StepLimits;
 }
-interface ChallengeRef extends StepBase {
+interface ChallengeStepBase extends StepBase {
   purpose: string;
   challengeId: string;
   /** The generation sealed in the secret presented. */
@@ -71,10 +71,10 @@ export type FlowStep =
       expiresAt: number;
       locale: string;
     })
-  | (ChallengeRef & { kind: 'resend'; codeTag: string; expiresAt: number; locale: string | null })
-  | (ChallengeRef & { kind: 'verify'; matched: boolean; codeTag: string })
-  | (ChallengeRef & { kind: 'inspect' })
-  | (ChallengeRef & { kind: 'cancel' })
+  | (ChallengeStepBase & { kind: 'resend'; codeTag: string; expiresAt: number; locale: string | null })
+  | (ChallengeStepBase & { kind: 'verify'; matched: boolean; codeTag: string })
+  | (ChallengeStepBase & { kind: 'inspect' })
+  | (ChallengeStepBase & { kind: 'cancel' })
   | (StepBase & { kind: 'notice' })
   /** Gives back what a start, resend or notice reserved when its email could not be sent. */
   | (StepBase & { kind: 'release'; sentAt: number; undo: Undo | null });
@@ -179,7 +179,7 @@ const refuse = (error: StepError, extra: { retryAfterMs?: number; attemptsRemain
 const closed = (e: ChallengeEntry) =>
   refuse(e.status === 'locked' ? 'ATTEMPTS_EXCEEDED' : 'INVALID_CHALLENGE');
 
-function describe(r: MailboxRecord, s: ChallengeRef, e: ChallengeEntry, undo: Undo | null = null): StepReply {
+function describe(r: MailboxRecord, s: ChallengeStepBase, e: ChallengeEntry, undo: Undo | null = null): StepReply {
   const list = stateOf(r, s.purpose)!.challenges;
   const current = list[list.length - 1] === e && s.gen === e.gen;
   const status: ChallengeStatus = e.status !== 'pending' ? e.status : current ? 'pending' : 'superseded';
@@ -202,7 +202,7 @@ function describe(r: MailboxRecord, s: ChallengeRef, e: ChallengeEntry, undo: Un
  * checked as unexpired and flow-issued) says it exists means the state was lost (evicted, flushed,
  * restarted): fail closed. A purpose that has other challenges pushed it out: superseded.
  */
-function find(r: MailboxRecord | null, s: ChallengeRef): ChallengeEntry | StepReply {
+function find(r: MailboxRecord | null, s: ChallengeStepBase): ChallengeEntry | StepReply {
   const state = r ? stateOf(r, s.purpose) : undefined;
   if (!state) return refuse('INVALID_CHALLENGE');
   const e = state.challenges.find((c) => c.id === s.challengeId);
