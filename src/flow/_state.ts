@@ -179,7 +179,12 @@ const refuse = (error: StepError, extra: { retryAfterMs?: number; attemptsRemain
 const closed = (e: ChallengeEntry) =>
   refuse(e.status === 'locked' ? 'ATTEMPTS_EXCEEDED' : 'INVALID_CHALLENGE');
 
-function describe(r: MailboxRecord, s: ChallengeStepBase, e: ChallengeEntry, undo: Undo | null = null): StepReply {
+function describe(
+  r: MailboxRecord,
+  s: ChallengeStepBase,
+  e: ChallengeEntry,
+  undo: Undo | null = null,
+): StepReply {
   const list = stateOf(r, s.purpose)!.challenges;
   const current = list[list.length - 1] === e && s.gen === e.gen;
   const status: ChallengeStatus = e.status !== 'pending' ? e.status : current ? 'pending' : 'superseded';
