@@ -246,18 +246,30 @@ const err = (code: MailboxChallengeErrorCode, details?: { retryAfterSeconds?: nu
 /** A store that broke its contract (threw, hung, answered nonsense): the flow answers STORE_UNAVAILABLE. */
 class StoreFailure extends Error {}
 
-/** Resolves like `promise`, or rejects with `onTimeout()` after `ms`; the timer never outlives it. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+/**
+ * Settles like `pending`, or rejects with `onTimeout()` after `ms`: one timer, cleared as soon as
+ * `pending` settles, so it never outlives the call.
+ */
+function withTimeout<T>(pending: PromiseLike<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (reason: unknown) => {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    );
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';
 
 const STEP_ERRORS = new Set<string>([
   'INVALID_CHALLENGE',
@@ -393,18 +405,22 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     }
   }
 
-  async function step(key: string, s: FlowStep): Promise<StepReply> {
+  function step(key: string, s: FlowStep): StepReply | Promise<StepReply> {
+    let pending: StepReply | PromiseLike<StepReply>;
     try {
-      const ms = policy.storeTimeoutMs;
-      const reply = await withTimeout(
-        Promise.resolve().then(() => store.step(key, s)),
-        ms,
-        () => new StoreFailure(`store step did not settle within ${ms} ms`),
-      );
-      return checkReply(reply);
+      pending = store.step(key, s);
     } catch (cause) {
-      throw cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
+      throw new StoreFailure('store step failed', { cause });
     }
+    // A store that answers synchronously (the memory store) cannot hang past its own return: no timer.
+    if (!isThenable(pending)) return checkReply(pending);
+    const ms = policy.storeTimeoutMs;
+    return withTimeout(pending, ms, () => new StoreFailure(`store step did not settle within ${ms} ms`)).then(
+      checkReply,
+      (cause: unknown) => {
+        throw cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
+      },
+    );
   }
 
   /** Runs a step body: store failures become STORE_UNAVAILABLE; anything else thrown is hostile input. */
@@ -431,23 +447,25 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   ): Promise<MailboxChallengeError | null> {
     try {
       const ms = policy.sendTimeoutMs;
-      await withTimeout(
-        Promise.resolve().then(() => sender.send(mail)),
-        ms,
-        () => new Error(`sender.send did not settle within ${ms} ms`),
-      );
+      const sending = sender.send(mail);
+      // A sender that answers synchronously has already finished: no timer.
+      if (isThenable(sending)) {
+        await withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
+      }
       return null;
     } catch (cause) {
       emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
-      await step(key, {
-        kind: 'release',
-        now: reserved.now,
-        limits,
-        sentAt: reserved.now,
-        undo: reserved.undo,
-      }).catch(
-        () => undefined, // the reservation then costs one send slot until its window passes
-      );
+      try {
+        await step(key, {
+          kind: 'release',
+          now: reserved.now,
+          limits,
+          sentAt: reserved.now,
+          undo: reserved.undo,
+        });
+      } catch {
+        // The reservation then costs one send slot until its window passes.
+      }
       return new MailboxChallengeError('SEND_FAILED', undefined, { cause });
     }
   }
