@@ -7,7 +7,7 @@ import {
   messageOptionsSchema,
   type PerCallMessageOptions,
   perCallMessageOptionsSchema,
-  renderChallengeMessage,
+  renderResolved,
   resolveMessage,
 } from '../email/render.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
@@ -396,6 +396,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   const staleTag = (key: string, purpose: string, code: string) =>
     toBase64url(mac(namer.storeMac, utf8(`code\0${key}\0${purpose}\0${code}`)).subarray(0, 9));
 
+  // Call sites test `onEvent` first, so a flow without a hook builds no event objects.
   function emit(event: Omit<MailboxFlowEvent, 'at'>, at: number): void {
     if (!onEvent) return;
     try {
@@ -470,14 +471,6 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     }
   }
 
-  const view = (reply: Extract<StepReply, { ok: true }>, expiresAt: number): ChallengeView => ({
-    expiresAt,
-    resendAvailableAt: reply.resendAvailableAt,
-    attemptsRemaining: reply.attemptsRemaining,
-    codeLength: policy.codeLength,
-    codeAlphabet: policy.codeAlphabet,
-  });
-
   function refused(
     reply: Extract<StepReply, { ok: false }>,
     stepName: MailboxFlowEvent['step'],
@@ -503,20 +496,29 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     stepInput: FlowStep,
     options: MessageOptions,
     t: number,
+    resolved?: ReturnType<typeof resolveMessage>,
   ): Promise<Result<IssuedChallenge>> {
     const reply = await step(key, stepInput);
     if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
     d.payload.generation = reply.gen;
-    const rendered = renderChallengeMessage({
-      purpose: spec.purpose,
-      code: d.code,
-      email: spec.email,
-      challengeId: d.challengeId,
-      ttlSeconds: spec.ttlSeconds,
-      expiresAt: d.payload.expiresAt,
-      // A resend that names no language keeps the first email's.
-      options: options.locale || options.acceptLanguage ? options : { ...options, locale: reply.locale },
-    });
+    // A resend that names no language keeps the first email's; a start resolved its options already.
+    const rendering = resolved
+      ? options
+      : options.locale || options.acceptLanguage
+        ? options
+        : { ...options, locale: reply.locale };
+    const rendered = renderResolved(
+      {
+        purpose: spec.purpose,
+        code: d.code,
+        email: spec.email,
+        challengeId: d.challengeId,
+        ttlSeconds: spec.ttlSeconds,
+        expiresAt: d.payload.expiresAt,
+        options: rendering,
+      },
+      resolved ?? resolveMessage(rendering),
+    );
     const mail: OutgoingMail = {
       to: spec.email,
       subject: rendered.subject,
@@ -535,29 +537,40 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
     const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
     if (failed) return fail(failed);
-    emit(
-      {
-        type: 'sent',
-        step: stepName,
-        purpose: spec.purpose,
-        challengeId: d.challengeId,
-        locale: rendered.locale,
-      },
-      t,
-    );
+    if (onEvent)
+      emit(
+        {
+          type: 'sent',
+          step: stepName,
+          purpose: spec.purpose,
+          challengeId: d.challengeId,
+          locale: rendered.locale,
+        },
+        t,
+      );
     return {
       ok: true as const,
       challengeId: d.challengeId,
       secret: sealDraft(k, d),
       email: spec.email,
-      ...view(reply, d.payload.expiresAt),
+      expiresAt: d.payload.expiresAt,
+      resendAvailableAt: reply.resendAvailableAt,
+      attemptsRemaining: reply.attemptsRemaining,
+      codeLength: policy.codeLength,
+      codeAlphabet: policy.codeAlphabet,
     };
   }
 
   const specOf = (
-    p: Omit<ChallengeSpec, 'ttlSeconds' | 'codeLength' | 'codeAlphabet' | 'maxUserIdBytes'>,
+    email: string,
+    purpose: string,
+    userId: string | null,
+    metadata: JsonObject | null,
   ): ChallengeSpec => ({
-    ...p,
+    email,
+    purpose,
+    userId,
+    metadata,
     ttlSeconds: policy.ttlSeconds,
     codeLength: policy.codeLength,
     codeAlphabet: policy.codeAlphabet,
@@ -590,14 +603,15 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         );
         const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
         const address = addressOf(email)!;
-        const spec = specOf({
-          email: address.address,
+        const spec = specOf(
+          address.address,
           purpose,
-          userId: userId ?? null,
-          metadata: metadata ? (JSON.parse(serializeMetadata(metadata)!) as JsonObject) : null,
-        });
+          userId ?? null,
+          metadata ? (JSON.parse(serializeMetadata(metadata)!) as JsonObject) : null,
+        );
         const d = draft(spec, t);
         const key = recordKey(address.mailbox);
+        const resolved = resolveMessage(options);
         return issue(
           'start',
           spec,
@@ -611,10 +625,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
             challengeId: d.challengeId,
             codeTag: staleTag(key, purpose, d.code),
             expiresAt: d.payload.expiresAt,
-            locale: resolveMessage(options).locale,
+            locale: resolved.locale,
           },
           options,
           t,
+          resolved,
         );
       }),
 
@@ -632,7 +647,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           message: input.message,
         });
         const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
-        const spec = specOf({ email: p.email, purpose: p.purpose, userId: p.userId, metadata: p.metadata });
+        const spec = specOf(p.email, p.purpose, p.userId, p.metadata);
         const d = draft(spec, t, ref.challengeId);
         d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
         return issue(
@@ -680,17 +695,21 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           matched,
           codeTag: matched ? '' : staleTag(ref.key, p.purpose, checked.code),
         });
-        const event = { step: 'verify' as const, purpose: p.purpose, challengeId: ref.challengeId };
+        const event = onEvent && {
+          step: 'verify' as const,
+          purpose: p.purpose,
+          challengeId: ref.challengeId,
+        };
         if (reply.ok) {
           // Success needs both halves: the code matched here, and the store marked the challenge used. A
           // store claiming success for a wrong code is broken, and a broken store fails closed.
           if (!matched || reply.status !== 'used') {
             throw new StoreFailure('the store accepted a step it should have refused');
           }
-          emit({ ...event, type: 'verified' }, t);
+          if (event) emit({ ...event, type: 'verified' }, t);
           return { ok: true as const, challenge: publicChallenge(ref.challengeId, p) };
         }
-        if (reply.error === 'INVALID_CODE') {
+        if (event && reply.error === 'INVALID_CODE') {
           emit({ ...event, type: reply.attemptsRemaining === 0 ? 'locked' : 'wrong_code' }, t);
         }
         return refusal(reply);
@@ -717,8 +736,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           purpose: p.purpose,
           email: p.email,
           status: expired ? ('expired' as const) : reply.status,
-          ...view(reply, p.expiresAt),
+          expiresAt: p.expiresAt,
+          resendAvailableAt: reply.resendAvailableAt,
           attemptsRemaining: reply.status === 'pending' && !expired ? reply.attemptsRemaining : 0,
+          codeLength: policy.codeLength,
+          codeAlphabet: policy.codeAlphabet,
         };
       }),
 
