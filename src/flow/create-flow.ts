@@ -19,15 +19,12 @@ import {
   draftChallenge,
   drawSize,
   inspect as inspectRequest,
-  type MailboxChallenge,
   publicChallenge,
   sealDraft,
-  type VerifyInput,
 } from '../lib/_challenge.js';
-import type { CodeAlphabet } from '../lib/_code.js';
 import { headersField } from '../lib/_headers.js';
-import { type JsonObject, serializeMetadata } from '../lib/_json.js';
-import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
+import { serializeMetadata } from '../lib/_json.js';
+import { mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
 import {
   metadataField,
@@ -39,6 +36,7 @@ import {
 } from '../lib/_schema.js';
 import { type ChallengePayload, openChallenge } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
+import type { CodeAlphabet, JsonObject, MailboxChallenge, MailboxKeys, VerifyInput } from '../types.js';
 import type { Result } from '../verify.js';
 import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './_state.js';
 import { type MailboxPolicy, resolvePolicy } from './policy.js';

@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { expect, vi } from 'vitest';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../../src/errors.js';
-import type { JsonObject } from '../../src/lib/_json.js';
 import { discardRandomPool } from '../../src/lib/_random.js';
+import type { JsonObject } from '../../src/types.js';
 
 export const CI = process.env.CI === 'true';
 /** Property runs: the issue asks for at least 10,000 in CI; fewer locally keeps the suite fast. */

@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMailboxChallenge } from '../../src/create.js';
 import { createMailboxFlow } from '../../src/flow/create-flow.js';
 import { drawSize } from '../../src/lib/_challenge.js';
-import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.js';
+import { codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.js';
 import { discardRandomPool } from '../../src/lib/_random.js';
+import type { CodeAlphabet } from '../../src/types.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
 import {
   clockAt,
