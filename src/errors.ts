@@ -1,4 +1,25 @@
 /**
+ * The one home of every error code: its default message (for logs, in English) and its HTTP meaning, the
+ * status `mailbox-challenge/http` answers with (`statusWhenTimed` instead when the error carries
+ * `retryAfterSeconds`: a limit with an end). The code union, `ERROR_CODES` and `statusOf` derive from it;
+ * README's error table is held to it by test/docs/recipes.test.ts. The person-facing wording of each code,
+ * per locale, is in the `errors` section of templates/locales/*.json.
+ */
+const ERROR_TABLE = {
+  INVALID_INPUT: { message: 'Invalid input', status: 400 },
+  INVALID_CHALLENGE: { message: 'The challenge is invalid', status: 403 },
+  INVALID_CODE: { message: 'The code is incorrect', status: 401 },
+  CHALLENGE_EXPIRED: { message: 'The challenge has expired', status: 403 },
+  CHALLENGE_MISMATCH: { message: 'The challenge does not match what was expected', status: 403 },
+  CHALLENGE_SUPERSEDED: { message: 'A newer code was sent; use the latest one', status: 403 },
+  // A locked challenge is simply spent (403); a spent address budget is a limit with an end (429).
+  ATTEMPTS_EXCEEDED: { message: 'Too many incorrect codes', status: 403, statusWhenTimed: 429 },
+  RATE_LIMITED: { message: 'Too many codes were sent to this address; try again later', status: 429 },
+  STORE_UNAVAILABLE: { message: 'The challenge store is unavailable', status: 503 },
+  SEND_FAILED: { message: 'The email could not be sent', status: 503 },
+} as const satisfies Record<string, { message: string; status: number; statusWhenTimed?: number }>;
+
+/**
  * Every failure the library reports, as a stable machine-readable code.
  *
  * | code | meaning |
@@ -14,17 +35,7 @@
  * | `STORE_UNAVAILABLE` | the counter store failed; the flow fails closed |
  * | `SEND_FAILED` | the mail sender threw |
  */
-export type MailboxChallengeErrorCode =
-  | 'INVALID_INPUT'
-  | 'INVALID_CHALLENGE'
-  | 'INVALID_CODE'
-  | 'CHALLENGE_EXPIRED'
-  | 'CHALLENGE_MISMATCH'
-  | 'CHALLENGE_SUPERSEDED'
-  | 'ATTEMPTS_EXCEEDED'
-  | 'RATE_LIMITED'
-  | 'STORE_UNAVAILABLE'
-  | 'SEND_FAILED';
+export type MailboxChallengeErrorCode = keyof typeof ERROR_TABLE;
 
 /** Extra, code-specific details carried by a {@link MailboxChallengeError}. */
 export interface MailboxChallengeErrorDetails {
@@ -38,21 +49,22 @@ export interface MailboxChallengeErrorDetails {
   cause?: unknown;
 }
 
-const DEFAULT_MESSAGES: Record<MailboxChallengeErrorCode, string> = {
-  INVALID_INPUT: 'Invalid input',
-  INVALID_CHALLENGE: 'The challenge is invalid',
-  INVALID_CODE: 'The code is incorrect',
-  CHALLENGE_EXPIRED: 'The challenge has expired',
-  CHALLENGE_MISMATCH: 'The challenge does not match what was expected',
-  CHALLENGE_SUPERSEDED: 'A newer code was sent; use the latest one',
-  ATTEMPTS_EXCEEDED: 'Too many incorrect codes',
-  RATE_LIMITED: 'Too many codes were sent to this address; try again later',
-  STORE_UNAVAILABLE: 'The challenge store is unavailable',
-  SEND_FAILED: 'The email could not be sent',
-};
+/** Every error code, in the table's order. */
+export const ERROR_CODES = Object.keys(ERROR_TABLE) as readonly MailboxChallengeErrorCode[];
 
-/** Every error code, in one list derived from the one table of default messages. */
-export const ERROR_CODES = Object.keys(DEFAULT_MESSAGES) as readonly MailboxChallengeErrorCode[];
+/**
+ * The HTTP status of an error, from the table (`statusOf` in `mailbox-challenge/http` is this). An error
+ * whose code this version does not know (a newer peer's) reads as spent: 403.
+ */
+export function httpStatusOf(error: Pick<MailboxChallengeError, 'code' | 'retryAfterSeconds'>): number {
+  const row: { status: number; statusWhenTimed?: number } | undefined = Object.hasOwn(ERROR_TABLE, error.code)
+    ? ERROR_TABLE[error.code]
+    : undefined;
+  if (!row) return 403;
+  return error.retryAfterSeconds !== undefined && row.statusWhenTimed !== undefined
+    ? row.statusWhenTimed
+    : row.status;
+}
 
 /**
  * The one error class of the library. Switch on `code`, never on `message`.
@@ -74,7 +86,7 @@ export class MailboxChallengeError extends Error {
 
   constructor(code: MailboxChallengeErrorCode, message?: string, details: MailboxChallengeErrorDetails = {}) {
     super(
-      message ?? DEFAULT_MESSAGES[code],
+      message ?? ERROR_TABLE[code]?.message ?? code,
       details.cause === undefined ? undefined : { cause: details.cause },
     );
     this.code = code;

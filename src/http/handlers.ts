@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
-import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import { httpStatusOf, MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import type { MailboxChallenge } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
@@ -174,7 +174,8 @@ function languageOf(request: Request): string | undefined {
 /**
  * The HTTP status the handlers give an error, by meaning: bad input 400, wrong code 401, spent / expired /
  * superseded / locked 403, too many emails or the address's wrong-code budget spent 429, store or sender
- * down 503. For hosts that call the flow themselves and want the same answers.
+ * down 503 (each code's status is in the one error table, `src/errors.ts`). For hosts that call the flow
+ * themselves and want the same answers.
  *
  * @param error - A flow error.
  * @returns The status code.
@@ -187,22 +188,7 @@ function languageOf(request: Request): string | undefined {
  * ```
  */
 export function statusOf(error: MailboxChallengeError): number {
-  switch (error.code) {
-    case 'INVALID_INPUT':
-      return 400;
-    case 'INVALID_CODE':
-      return 401;
-    case 'RATE_LIMITED':
-      return 429;
-    case 'ATTEMPTS_EXCEEDED':
-      // The address budget is spent for a while: a limit with an end. A locked challenge is simply spent.
-      return error.retryAfterSeconds === undefined ? 403 : 429;
-    case 'STORE_UNAVAILABLE':
-    case 'SEND_FAILED':
-      return 503;
-    default:
-      return 403;
-  }
+  return httpStatusOf(error);
 }
 
 const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeErrorCode>> = {
