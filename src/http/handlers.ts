@@ -416,12 +416,35 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 
-  async function start(request: Request): Promise<Response> {
-    const ctx = contextOf(request);
+  /**
+   * Every POST's preamble: the origin check and body (`postFields`), the purpose (one of `purposes`), and
+   * this browser's challenge cookie for that purpose (`null` when it holds none). A `Response` means
+   * answer with it.
+   */
+  async function posted(request: Request, ctx: Ctx) {
     const fields = await postFields(request, ctx);
     if (fields instanceof Response) return fields;
     const purpose = purposeOf(fields.purpose);
     if (!purpose) return badInput(ctx, null, ['purpose']);
+    return { fields, purpose, cookie: readChallengeCookie(request, ctx.nameFor(purpose)) };
+  }
+
+  /** As `posted`, for a step on this browser's challenge: without its cookie, INVALID_CHALLENGE. */
+  async function postedChallenge(request: Request, ctx: Ctx) {
+    const found = await posted(request, ctx);
+    if (found instanceof Response) return found;
+    const { fields, purpose, cookie } = found;
+    if (!cookie) {
+      return failure(new MailboxChallengeError('INVALID_CHALLENGE'), ctx, { purpose, locale: fields.locale });
+    }
+    return { fields, purpose, cookie };
+  }
+
+  async function start(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const found = await posted(request, ctx);
+    if (found instanceof Response) return found;
+    const { fields, purpose } = found;
     if (typeof fields.email !== 'string') return badInput(ctx, purpose, ['email']);
     let binding: StartBinding = {};
     if (options.beforeStart) {
@@ -454,24 +477,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return json(fromIssued(purpose, r.email, r), 200, headers);
   }
 
-  /** The purpose and this browser's challenge for it, or the answer to give instead. */
-  async function challengeOf(request: Request, ctx: Ctx, fields: Record<string, string>) {
-    const purpose = purposeOf(fields.purpose);
-    if (!purpose) return badInput(ctx, null, ['purpose']);
-    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
-    if (!cookie) {
-      return failure(new MailboxChallengeError('INVALID_CHALLENGE'), ctx, { purpose, locale: fields.locale });
-    }
-    return { purpose, cookie };
-  }
-
   async function resend(request: Request): Promise<Response> {
     const ctx = contextOf(request);
-    const fields = await postFields(request, ctx);
-    if (fields instanceof Response) return fields;
-    const found = await challengeOf(request, ctx, fields);
+    const found = await postedChallenge(request, ctx);
     if (found instanceof Response) return found;
-    const { purpose, cookie } = found;
+    const { fields, purpose, cookie } = found;
     const r = await flow.resend({
       ...cookie,
       ...(fields.locale !== undefined && { locale: fields.locale }),
@@ -508,11 +518,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
 
   async function verify(request: Request): Promise<Response> {
     const ctx = contextOf(request);
-    const fields = await postFields(request, ctx);
-    if (fields instanceof Response) return fields;
-    const found = await challengeOf(request, ctx, fields);
+    const found = await postedChallenge(request, ctx);
     if (found instanceof Response) return found;
-    const { purpose, cookie } = found;
+    const { fields, purpose, cookie } = found;
     if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
     const done = await verifyWith(request, ctx, purpose, cookie, fields.code, 'code');
     if ('response' in done) return done.response;
@@ -546,11 +554,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
 
   async function cancel(request: Request): Promise<Response> {
     const ctx = contextOf(request);
-    const fields = await postFields(request, ctx);
-    if (fields instanceof Response) return fields;
-    const purpose = purposeOf(fields.purpose);
-    if (!purpose) return badInput(ctx, null, ['purpose']);
-    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
+    const found = await posted(request, ctx);
+    if (found instanceof Response) return found;
+    const { purpose, cookie } = found;
     const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
     if (cookie) {
       const r = await flow.cancel(cookie);
