@@ -3,16 +3,9 @@
 // counted by the server (INFO commandstats), eviction under maxmemory, the script cache, bad replies.
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
-import {
-  type ChallengeStore,
-  createMailboxFlow,
-  generateKey,
-  type MailboxFlow,
-  type MailSender,
-} from '../../src/index.js';
+import type { ChallengeStore, MailboxFlow } from '../../src/index.js';
 import { type RedisStoreClient, RedisStoreReplyError, redisStore } from '../../src/stores/redis.js';
-import { createTestClock, createTestOutbox, type TestOutbox } from '../../src/testing/index.js';
-import { must, wrong } from '../flow/_setup.js';
+import { must, setup, wrong } from '../flow/_setup.js';
 import { redisClusterAvailable, useRedisCluster } from './_redis-cluster.js';
 import {
   commandCalls,
@@ -31,7 +24,6 @@ const clusterAvailable = available && redisClusterAvailable();
 
 let counter = 0;
 const freshEmail = () => `ada.${process.pid}.${Date.now()}.${counter++}@example.com`;
-const keys = [generateKey('k')];
 
 describe.skipIf(!available)('redisStore on a single redis-server', () => {
   const redis = useRedisServer();
@@ -47,20 +39,6 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     let n = 0;
     return { store: () => redisStore(n++ % 2 ? redis.nodeRedis : redis.ioRedis), lose };
   });
-
-  /** A flow over `store` on a fake clock, with `sender` (default: a test outbox). */
-  function flowOn(store: ChallengeStore, sender?: MailSender) {
-    const clock = createTestClock(Date.UTC(2026, 0, 1, 12));
-    const outbox = createTestOutbox();
-    const flow = createMailboxFlow({
-      keys,
-      sender: sender ?? outbox,
-      appName: 'Acme',
-      store,
-      now: clock.now,
-    });
-    return { flow, outbox, clock };
-  }
 
   const calls = (command: 'eval' | 'evalsha') => commandCalls([redis.server], command);
 
@@ -80,7 +58,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     ['ioredis', () => redis.ioRedis as RedisStoreClient],
   ])('with %s', (_, client) => {
     it('one round trip per step: start, resend, verify, inspect, cancel; two only when a send fails', async () => {
-      const { flow, outbox, clock } = flowOn(redisStore(client()));
+      const { flow, outbox, clock } = setup({ store: redisStore(client()) });
       must(await flow.start({ email: freshEmail(), purpose: 'login' })); // the script is in the server's cache
       const email = freshEmail();
       let s!: Awaited<ReturnType<MailboxFlow['start']>>;
@@ -98,9 +76,12 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
       expect(await roundTrips(() => flow.cancel(resent))).toBe(1);
       expect(await calls('eval')).toBe(0); // all EVALSHA
 
-      const failing = flowOn(redisStore(client()), {
-        send: async () => {
-          throw new Error('SMTP 451');
+      const failing = setup({
+        store: redisStore(client()),
+        sender: {
+          send: async () => {
+            throw new Error('SMTP 451');
+          },
         },
       });
       expect(
@@ -112,7 +93,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     });
 
     it('recovers from an emptied script cache (SCRIPT FLUSH) with one EVAL, then EVALSHA again', async () => {
-      const { flow } = flowOn(redisStore(client()));
+      const { flow } = setup({ store: redisStore(client()) });
       must(await flow.start({ email: freshEmail(), purpose: 'login' }));
       await raw().scriptFlush();
       await resetStats([redis.server]);
@@ -125,7 +106,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
 
     it('prepends the prefix, keeps one key per mailbox, with a TTL, holding no address or code', async () => {
       const prefix = `acme${counter++}:`;
-      const { flow, outbox } = flowOn(redisStore(client(), { prefix }));
+      const { flow, outbox } = setup({ store: redisStore(client(), { prefix }) });
       const email = freshEmail();
       const s = must(await flow.start({ email, purpose: 'login' }));
       must(await flow.start({ email: email.replace('@', '+tag@'), purpose: 'signup' }));
@@ -145,7 +126,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
 
   it('a record that is not one (wrong version, not JSON, another type) fails closed', async () => {
     const prefix = `bad${counter++}:`;
-    const { flow, outbox } = flowOn(redisStore(redis.nodeRedis, { prefix }));
+    const { flow, outbox } = setup({ store: redisStore(redis.nodeRedis, { prefix }) });
     const email = freshEmail();
     const s = must(await flow.start({ email, purpose: 'login' }));
     const [key] = await raw().keys(`${prefix}*`);
@@ -172,7 +153,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     const client = await connectNodeRedis(small.url);
     try {
       await client.configSet({ maxmemory: '2mb', 'maxmemory-policy': 'volatile-lru' });
-      const { flow, outbox } = flowOn(redisStore(client));
+      const { flow, outbox } = setup({ store: redisStore(client) });
       const victims = [];
       for (let i = 0; i < 20; i++) {
         const email = freshEmail();
@@ -201,7 +182,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
 
   describe('a store whose client cannot reach Redis: the flow fails closed', () => {
     const expectUnavailable = async (store: ChallengeStore) => {
-      const { flow, outbox } = flowOn(store);
+      const { flow, outbox } = setup({ store });
       expect(await flow.start({ email: freshEmail(), purpose: 'login' })).toMatchObject({
         ok: false,
         error: { code: 'STORE_UNAVAILABLE' },
@@ -240,13 +221,7 @@ describe.skipIf(!clusterAvailable)('redisStore on a 3-master Redis Cluster', () 
   testStore('redis cluster (ioredis)', () => ({ store: () => redisStore(redis.ioRedis), lose }));
 
   it('records spread over the masters, one EVALSHA per step, no cross-slot error', async () => {
-    const outbox: TestOutbox = createTestOutbox();
-    const flow = createMailboxFlow({
-      keys,
-      sender: outbox,
-      appName: 'Acme',
-      store: redisStore(redis.ioRedis),
-    });
+    const { flow } = setup({ store: redisStore(redis.ioRedis) });
     const { nodes } = redis.cluster;
     await resetStats(nodes);
     for (let i = 0; i < 30; i++) must(await flow.start({ email: freshEmail(), purpose: 'login' }));
