@@ -6,6 +6,7 @@ import { createMailboxFlow } from '../../src/flow/create-flow.js';
 import { drawSize } from '../../src/lib/_challenge.js';
 import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
+import { TEST_POLICY } from '../flow/_setup.js';
 import {
   clockAt,
   drawWithCodePool,
@@ -452,6 +453,7 @@ describe('property: any re-typed code verifies; any other character is refused w
       appName: 'Acme',
       sender: { send: async (m) => void sent.push(m as { code?: string; text: string }) },
       now: clockAt(T0),
+      policy: TEST_POLICY,
     });
     const started = await flow.start({ email: 'ada@example.com', purpose: 'login' });
     if (!started.ok) throw started.error;

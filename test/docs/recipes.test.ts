@@ -41,6 +41,8 @@ describe('README states the facts whose home is in code', () => {
   });
 });
 
+// Each recipe test looks only at what its change adds to README's problems today, so it keeps passing
+// (and the README check above is the one that fails) while README lags a real default change.
 describe('recipe: change a default', () => {
   it('raising the per-minute send limit makes exactly one README row stale, and says which', () => {
     const [minute, ...rest] = DEFAULT_POLICY.sendLimits;
@@ -48,22 +50,31 @@ describe('recipe: change a default', () => {
       ...DEFAULT_POLICY,
       sendLimits: [{ ...minute!, max: minute!.max + 2 }, ...rest],
     };
-    expect(policyTableProblems(readme(), changed)).toEqual([
-      `\`sendLimits\`: README says "${formatDefault('sendLimits', DEFAULT_POLICY.sendLimits)}", ` +
-        `the default is "${formatDefault('sendLimits', changed.sendLimits)}"`,
-    ]);
+    const before = policyTableProblems(readme());
+    const after = policyTableProblems(readme(), changed);
+    const added = after.filter((p) => !before.includes(p));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/^`sendLimits`: README says "[^"]+", the default is "/);
+    expect(added[0]!.endsWith(`the default is "${formatDefault('sendLimits', changed.sendLimits)}"`)).toBe(
+      true,
+    );
     // The yearly guess bound is set by the mailbox failure budget, so no guess-risk row moves.
-    expect(guessRiskTableProblems(readme(), changed)).toEqual([]);
+    expect(guessRiskTableProblems(readme(), changed)).toEqual(guessRiskTableProblems(readme()));
   });
 
   it('changing the failure budget moves the guess-risk rows that depend on it', () => {
     const budget = DEFAULT_POLICY.addressFailures;
     const changed: MailboxPolicy = { ...DEFAULT_POLICY, addressFailures: { ...budget, max: budget.max * 2 } };
-    expect(policyTableProblems(readme(), changed)).toEqual([
-      `\`addressFailures\`: README says "${formatDefault('addressFailures', budget)}", ` +
-        `the default is "${formatDefault('addressFailures', changed.addressFailures)}"`,
+    const before = policyTableProblems(readme());
+    const added = policyTableProblems(readme(), changed).filter((p) => !before.includes(p));
+    expect(added).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\`addressFailures\`: README says "[^"]+", the default is "${formatDefault('addressFailures', changed.addressFailures)}"$`,
+        ),
+      ),
     ]);
-    expect(guessRiskTableProblems(readme(), changed).length).toBeGreaterThan(0);
+    expect(guessRiskTableProblems(readme(), changed)).not.toEqual(guessRiskTableProblems(readme()));
   });
 });
 
