@@ -3,11 +3,11 @@
 // an edge sandbox among them. This test holds the core to the least a runtime can offer: bundled with every
 // dependency, in a bare V8 context with only crypto.getRandomValues, TextEncoder/TextDecoder and Intl (and
 // URL, which only Unicode domains need); no process, require, Buffer or fetch types.
-import { webcrypto } from 'node:crypto';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bareContext } from '../_bare-context.js';
 
 const root = join(import.meta.dirname, '../..');
 let bundle: string;
@@ -31,11 +31,6 @@ beforeAll(async () => {
   });
   bundle = out.outputFiles[0]!.text;
 });
-
-function bareContext({ withUrl = true } = {}) {
-  const crypto = { getRandomValues: (a: Uint8Array) => webcrypto.getRandomValues(a) };
-  return vm.createContext({ crypto, TextEncoder, TextDecoder, Intl, console, ...(withUrl && { URL }) });
-}
 
 describe('the core entry in a runtime without Node APIs', () => {
   it('creates a challenge with its email, and verifies it, with nothing of Node to lean on', () => {
