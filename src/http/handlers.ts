@@ -285,29 +285,29 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     codeAlphabet: null,
   });
 
-  const fromIssued = (purpose: string, email: string | null, issued: IssuedChallenge): ChallengeAnswer => ({
+  /** The answer for a known challenge: the UI's fields from an issue or an inspect. */
+  const answer = (
+    purpose: string,
+    status: ChallengeState['status'],
+    email: string | null,
+    c: Pick<
+      ChallengeState,
+      'expiresAt' | 'resendAvailableAt' | 'attemptsRemaining' | 'codeLength' | 'codeAlphabet'
+    >,
+  ): ChallengeAnswer => ({
     ok: true,
     purpose,
-    status: 'pending',
+    status,
     email,
-    expiresAt: issued.expiresAt,
-    resendAvailableAt: issued.resendAvailableAt,
-    attemptsRemaining: issued.attemptsRemaining,
-    codeLength: issued.codeLength,
-    codeAlphabet: issued.codeAlphabet,
+    expiresAt: c.expiresAt,
+    resendAvailableAt: c.resendAvailableAt,
+    attemptsRemaining: c.attemptsRemaining,
+    codeLength: c.codeLength,
+    codeAlphabet: c.codeAlphabet,
   });
-
-  const fromState = (state: ChallengeState): ChallengeAnswer => ({
-    ok: true,
-    purpose: state.purpose,
-    status: state.status,
-    email: state.email,
-    expiresAt: state.expiresAt,
-    resendAvailableAt: state.resendAvailableAt,
-    attemptsRemaining: state.attemptsRemaining,
-    codeLength: state.codeLength,
-    codeAlphabet: state.codeAlphabet,
-  });
+  const fromIssued = (purpose: string, email: string | null, issued: IssuedChallenge) =>
+    answer(purpose, 'pending', email, issued);
+  const fromState = (state: ChallengeState) => answer(state.purpose, state.status, state.email, state);
 
   function json(body: ChallengeAnswer, status: number, headers: Headers = new Headers()): Response {
     headers.set('content-type', 'application/json; charset=utf-8');
