@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
-import { httpStatusOf, MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import {
+  httpStatusOf,
+  invalidInput,
+  MailboxChallengeError,
+  type MailboxChallengeErrorCode,
+} from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import type { MailboxChallenge } from '../lib/_challenge.js';
 import type { CodeAlphabet } from '../lib/_code.js';
@@ -236,14 +241,10 @@ const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeE
 export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxHandlers {
   const { flow } = options;
   if (!flow || typeof flow.start !== 'function' || typeof flow.verify !== 'function') {
-    throw new MailboxChallengeError('INVALID_INPUT', 'flow must come from createMailboxFlow', {
-      fields: ['flow'],
-    });
+    throw invalidInput(['flow'], 'flow must come from createMailboxFlow');
   }
   if (typeof options.onVerified !== 'function') {
-    throw new MailboxChallengeError('INVALID_INPUT', 'onVerified must be a function', {
-      fields: ['onVerified'],
-    });
+    throw invalidInput(['onVerified'], 'onVerified must be a function');
   }
   const settings = parseInput(optionsSchema, {
     purposes: options.purposes,
@@ -360,7 +361,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
   }
 
   const badInput = (ctx: Ctx, purpose: string | null, fields: string[], status = 400) => {
-    const r = failure(new MailboxChallengeError('INVALID_INPUT', undefined, { fields }), ctx, { purpose });
+    const r = failure(invalidInput(fields), ctx, { purpose });
     return status === 400 ? r : new Response(r.body, { status, headers: r.headers });
   };
 
