@@ -1,25 +1,4 @@
 /**
- * The one home of every error code: its default message (for logs, in English) and its HTTP meaning, the
- * status `mailbox-challenge/http` answers with (`statusWhenTimed` instead when the error carries
- * `retryAfterSeconds`: a limit with an end). The code union, `ERROR_CODES` and `statusOf` derive from it;
- * README's error table is held to it by test/docs/recipes.test.ts. The person-facing wording of each code,
- * per locale, is in the `errors` section of templates/locales/*.json.
- */
-const ERROR_TABLE = {
-  INVALID_INPUT: { message: 'Invalid input', status: 400 },
-  INVALID_CHALLENGE: { message: 'The challenge is invalid', status: 403 },
-  INVALID_CODE: { message: 'The code is incorrect', status: 401 },
-  CHALLENGE_EXPIRED: { message: 'The challenge has expired', status: 403 },
-  CHALLENGE_MISMATCH: { message: 'The challenge does not match what was expected', status: 403 },
-  CHALLENGE_SUPERSEDED: { message: 'A newer code was sent; use the latest one', status: 403 },
-  // A locked challenge is simply spent (403); a spent address budget is a limit with an end (429).
-  ATTEMPTS_EXCEEDED: { message: 'Too many incorrect codes', status: 403, statusWhenTimed: 429 },
-  RATE_LIMITED: { message: 'Too many codes were sent to this address; try again later', status: 429 },
-  STORE_UNAVAILABLE: { message: 'The challenge store is unavailable', status: 503 },
-  SEND_FAILED: { message: 'The email could not be sent', status: 503 },
-} as const satisfies Record<string, { message: string; status: number; statusWhenTimed?: number }>;
-
-/**
  * Every failure the library reports, as a stable machine-readable code.
  *
  * | code | meaning |
@@ -35,7 +14,47 @@ const ERROR_TABLE = {
  * | `STORE_UNAVAILABLE` | the counter store failed; the flow fails closed |
  * | `SEND_FAILED` | the mail sender threw |
  */
-export type MailboxChallengeErrorCode = keyof typeof ERROR_TABLE;
+export type MailboxChallengeErrorCode =
+  | 'INVALID_INPUT'
+  | 'INVALID_CHALLENGE'
+  | 'INVALID_CODE'
+  | 'CHALLENGE_EXPIRED'
+  | 'CHALLENGE_MISMATCH'
+  | 'CHALLENGE_SUPERSEDED'
+  | 'ATTEMPTS_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'STORE_UNAVAILABLE'
+  | 'SEND_FAILED';
+
+/** What the one error table says of a code. */
+interface ErrorTableRow {
+  /** The default `message` (for logs, in English; people read `describeError`'s, per locale). */
+  readonly message: string;
+  /** The HTTP status `mailbox-challenge/http` answers with. */
+  readonly status: number;
+  /** The status instead when the error carries `retryAfterSeconds`: a limit with an end. */
+  readonly statusWhenTimed?: number;
+}
+
+/**
+ * The one home of what each error code means: its default message and its HTTP status. `ERROR_CODES` and
+ * `statusOf` derive from it; the compiler holds it to the code union (a code without a row does not
+ * compile) and test/docs/recipes.test.ts holds README's error table to it. The person-facing wording of
+ * each code, per locale, is in the `errors` section of templates/locales/*.json.
+ */
+const ERROR_TABLE: Readonly<Record<MailboxChallengeErrorCode, ErrorTableRow>> = {
+  INVALID_INPUT: { message: 'Invalid input', status: 400 },
+  INVALID_CHALLENGE: { message: 'The challenge is invalid', status: 403 },
+  INVALID_CODE: { message: 'The code is incorrect', status: 401 },
+  CHALLENGE_EXPIRED: { message: 'The challenge has expired', status: 403 },
+  CHALLENGE_MISMATCH: { message: 'The challenge does not match what was expected', status: 403 },
+  CHALLENGE_SUPERSEDED: { message: 'A newer code was sent; use the latest one', status: 403 },
+  // A locked challenge is simply spent (403); a spent address budget is a limit with an end (429).
+  ATTEMPTS_EXCEEDED: { message: 'Too many incorrect codes', status: 403, statusWhenTimed: 429 },
+  RATE_LIMITED: { message: 'Too many codes were sent to this address; try again later', status: 429 },
+  STORE_UNAVAILABLE: { message: 'The challenge store is unavailable', status: 503 },
+  SEND_FAILED: { message: 'The email could not be sent', status: 503 },
+};
 
 /** Extra, code-specific details carried by a {@link MailboxChallengeError}. */
 export interface MailboxChallengeErrorDetails {
@@ -57,7 +76,7 @@ export const ERROR_CODES = Object.keys(ERROR_TABLE) as readonly MailboxChallenge
  * whose code this version does not know (a newer peer's) reads as spent: 403.
  */
 export function httpStatusOf(error: Pick<MailboxChallengeError, 'code' | 'retryAfterSeconds'>): number {
-  const row: { status: number; statusWhenTimed?: number } | undefined = Object.hasOwn(ERROR_TABLE, error.code)
+  const row: ErrorTableRow | undefined = Object.hasOwn(ERROR_TABLE, error.code)
     ? ERROR_TABLE[error.code]
     : undefined;
   if (!row) return 403;
