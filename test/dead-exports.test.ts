@@ -39,7 +39,6 @@ const KNOWN_DEAD = [
   'src/flow/_state.ts: recordExpiresAt',
   'src/lib/_address.ts: EmailAddress',
   'src/lib/_address.ts: MAX_EMAIL_LENGTH',
-  'src/lib/_bytes.ts: concatBytes',
   'src/lib/_headers.ts: headerName',
   'src/lib/_json.ts: JsonPrimitive',
   'src/lib/_json.ts: MAX_METADATA_BYTES',
