@@ -26,6 +26,36 @@ export type MailboxChallengeErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'SEND_FAILED';
 
+/** What the one error table says of a code. */
+interface ErrorTableRow {
+  /** The default `message` (for logs, in English; people read `describeError`'s, per locale). */
+  readonly message: string;
+  /** The HTTP status `mailbox-challenge/http` answers with. */
+  readonly status: number;
+  /** The status instead when the error carries `retryAfterSeconds`: a limit with an end. */
+  readonly statusWhenTimed?: number;
+}
+
+/**
+ * The one home of what each error code means: its default message and its HTTP status. `ERROR_CODES` and
+ * `statusOf` derive from it; the compiler holds it to the code union (a code without a row does not
+ * compile) and test/docs/recipes.test.ts holds README's error table to it. The person-facing wording of
+ * each code, per locale, is in the `errors` section of templates/locales/*.json.
+ */
+const ERROR_TABLE: Readonly<Record<MailboxChallengeErrorCode, ErrorTableRow>> = {
+  INVALID_INPUT: { message: 'Invalid input', status: 400 },
+  INVALID_CHALLENGE: { message: 'The challenge is invalid', status: 403 },
+  INVALID_CODE: { message: 'The code is incorrect', status: 401 },
+  CHALLENGE_EXPIRED: { message: 'The challenge has expired', status: 403 },
+  CHALLENGE_MISMATCH: { message: 'The challenge does not match what was expected', status: 403 },
+  CHALLENGE_SUPERSEDED: { message: 'A newer code was sent; use the latest one', status: 403 },
+  // A locked challenge is simply spent (403); a spent address budget is a limit with an end (429).
+  ATTEMPTS_EXCEEDED: { message: 'Too many incorrect codes', status: 403, statusWhenTimed: 429 },
+  RATE_LIMITED: { message: 'Too many codes were sent to this address; try again later', status: 429 },
+  STORE_UNAVAILABLE: { message: 'The challenge store is unavailable', status: 503 },
+  SEND_FAILED: { message: 'The email could not be sent', status: 503 },
+};
+
 /** Extra, code-specific details carried by a {@link MailboxChallengeError}. */
 export interface MailboxChallengeErrorDetails {
   /** `INVALID_INPUT`: the dotted paths of the fields that failed, e.g. `['email']`. */
@@ -38,21 +68,22 @@ export interface MailboxChallengeErrorDetails {
   cause?: unknown;
 }
 
-const DEFAULT_MESSAGES: Record<MailboxChallengeErrorCode, string> = {
-  INVALID_INPUT: 'Invalid input',
-  INVALID_CHALLENGE: 'The challenge is invalid',
-  INVALID_CODE: 'The code is incorrect',
-  CHALLENGE_EXPIRED: 'The challenge has expired',
-  CHALLENGE_MISMATCH: 'The challenge does not match what was expected',
-  CHALLENGE_SUPERSEDED: 'A newer code was sent; use the latest one',
-  ATTEMPTS_EXCEEDED: 'Too many incorrect codes',
-  RATE_LIMITED: 'Too many codes were sent to this address; try again later',
-  STORE_UNAVAILABLE: 'The challenge store is unavailable',
-  SEND_FAILED: 'The email could not be sent',
-};
+/** Every error code, in the table's order. */
+export const ERROR_CODES = Object.keys(ERROR_TABLE) as readonly MailboxChallengeErrorCode[];
 
-/** Every error code, in one list derived from the one table of default messages. */
-export const ERROR_CODES = Object.keys(DEFAULT_MESSAGES) as readonly MailboxChallengeErrorCode[];
+/**
+ * The HTTP status of an error, from the table (`statusOf` in `mailbox-challenge/http` is this). An error
+ * whose code this version does not know (a newer peer's) reads as spent: 403.
+ */
+export function httpStatusOf(error: Pick<MailboxChallengeError, 'code' | 'retryAfterSeconds'>): number {
+  const row: ErrorTableRow | undefined = Object.hasOwn(ERROR_TABLE, error.code)
+    ? ERROR_TABLE[error.code]
+    : undefined;
+  if (!row) return 403;
+  return error.retryAfterSeconds !== undefined && row.statusWhenTimed !== undefined
+    ? row.statusWhenTimed
+    : row.status;
+}
 
 /**
  * The one error class of the library. Switch on `code`, never on `message`.
@@ -74,7 +105,7 @@ export class MailboxChallengeError extends Error {
 
   constructor(code: MailboxChallengeErrorCode, message?: string, details: MailboxChallengeErrorDetails = {}) {
     super(
-      message ?? DEFAULT_MESSAGES[code],
+      message ?? ERROR_TABLE[code]?.message ?? code,
       details.cause === undefined ? undefined : { cause: details.cause },
     );
     this.code = code;

@@ -69,5 +69,5 @@ export {
   compareAndSetStore,
 } from './stores/compare-and-set.js';
 export { MemoryStoreFullError, type MemoryStoreOptions, memoryStore } from './stores/memory.js';
-export type { CodeAlphabet, JsonObject, JsonValue, MailboxChallenge } from './types.js';
+export type { CodeAlphabet, JsonObject, JsonPrimitive, JsonValue, MailboxChallenge } from './types.js';
 export { type Result, type VerifyInput, verifyMailboxChallenge } from './verify.js';

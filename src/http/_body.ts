@@ -1,4 +1,5 @@
 // Request bodies: JSON or an HTML form (urlencoded or multipart), capped in size before parsing.
+import { concatBytes } from '../lib/_bytes.js';
 
 /** A body too large, malformed, or of a type we do not read. */
 export class BodyError extends Error {
@@ -24,13 +25,8 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  // concatBytes allocates a fresh Uint8Array, so its buffer is an ArrayBuffer (what Response and Blob take).
+  return concatBytes(...chunks) as Uint8Array<ArrayBuffer>;
 }
 
 /** The body's string fields (other values are dropped: every field we read is a string). */

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
-import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import {
+  httpStatusOf,
+  invalidInput,
+  MailboxChallengeError,
+  type MailboxChallengeErrorCode,
+} from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import { parseInput, purposeField } from '../lib/_schema.js';
 import type { CodeAlphabet, JsonObject, MailboxChallenge } from '../types.js';
@@ -172,7 +177,8 @@ function languageOf(request: Request): string | undefined {
 /**
  * The HTTP status the handlers give an error, by meaning: bad input 400, wrong code 401, spent / expired /
  * superseded / locked 403, too many emails or the address's wrong-code budget spent 429, store or sender
- * down 503. For hosts that call the flow themselves and want the same answers.
+ * down 503 (each code's status is in the one error table, `src/errors.ts`). For hosts that call the flow
+ * themselves and want the same answers.
  *
  * @param error - A flow error.
  * @returns The status code.
@@ -185,22 +191,7 @@ function languageOf(request: Request): string | undefined {
  * ```
  */
 export function statusOf(error: MailboxChallengeError): number {
-  switch (error.code) {
-    case 'INVALID_INPUT':
-      return 400;
-    case 'INVALID_CODE':
-      return 401;
-    case 'RATE_LIMITED':
-      return 429;
-    case 'ATTEMPTS_EXCEEDED':
-      // The address budget is spent for a while: a limit with an end. A locked challenge is simply spent.
-      return error.retryAfterSeconds === undefined ? 403 : 429;
-    case 'STORE_UNAVAILABLE':
-    case 'SEND_FAILED':
-      return 503;
-    default:
-      return 403;
-  }
+  return httpStatusOf(error);
 }
 
 const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeErrorCode>> = {
@@ -248,14 +239,10 @@ const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeE
 export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxHandlers {
   const { flow } = options;
   if (!flow || typeof flow.start !== 'function' || typeof flow.verify !== 'function') {
-    throw new MailboxChallengeError('INVALID_INPUT', 'flow must come from createMailboxFlow', {
-      fields: ['flow'],
-    });
+    throw invalidInput(['flow'], 'flow must come from createMailboxFlow');
   }
   if (typeof options.onVerified !== 'function') {
-    throw new MailboxChallengeError('INVALID_INPUT', 'onVerified must be a function', {
-      fields: ['onVerified'],
-    });
+    throw invalidInput(['onVerified'], 'onVerified must be a function');
   }
   const settings = parseInput(optionsSchema, {
     purposes: options.purposes,
@@ -297,29 +284,29 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     codeAlphabet: null,
   });
 
-  const fromIssued = (purpose: string, email: string | null, issued: IssuedChallenge): ChallengeAnswer => ({
+  /** The answer for a known challenge: the UI's fields from an issue or an inspect. */
+  const answer = (
+    purpose: string,
+    status: ChallengeState['status'],
+    email: string | null,
+    c: Pick<
+      ChallengeState,
+      'expiresAt' | 'resendAvailableAt' | 'attemptsRemaining' | 'codeLength' | 'codeAlphabet'
+    >,
+  ): ChallengeAnswer => ({
     ok: true,
     purpose,
-    status: 'pending',
+    status,
     email,
-    expiresAt: issued.expiresAt,
-    resendAvailableAt: issued.resendAvailableAt,
-    attemptsRemaining: issued.attemptsRemaining,
-    codeLength: issued.codeLength,
-    codeAlphabet: issued.codeAlphabet,
+    expiresAt: c.expiresAt,
+    resendAvailableAt: c.resendAvailableAt,
+    attemptsRemaining: c.attemptsRemaining,
+    codeLength: c.codeLength,
+    codeAlphabet: c.codeAlphabet,
   });
-
-  const fromState = (state: ChallengeState): ChallengeAnswer => ({
-    ok: true,
-    purpose: state.purpose,
-    status: state.status,
-    email: state.email,
-    expiresAt: state.expiresAt,
-    resendAvailableAt: state.resendAvailableAt,
-    attemptsRemaining: state.attemptsRemaining,
-    codeLength: state.codeLength,
-    codeAlphabet: state.codeAlphabet,
-  });
+  const fromIssued = (purpose: string, email: string | null, issued: IssuedChallenge) =>
+    answer(purpose, 'pending', email, issued);
+  const fromState = (state: ChallengeState) => answer(state.purpose, state.status, state.email, state);
 
   function json(body: ChallengeAnswer, status: number, headers: Headers = new Headers()): Response {
     headers.set('content-type', 'application/json; charset=utf-8');
@@ -372,7 +359,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
   }
 
   const badInput = (ctx: Ctx, purpose: string | null, fields: string[], status = 400) => {
-    const r = failure(new MailboxChallengeError('INVALID_INPUT', undefined, { fields }), ctx, { purpose });
+    const r = failure(invalidInput(fields), ctx, { purpose });
     return status === 400 ? r : new Response(r.body, { status, headers: r.headers });
   };
 
@@ -428,12 +415,35 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 
-  async function start(request: Request): Promise<Response> {
-    const ctx = contextOf(request);
+  /**
+   * Every POST's preamble: the origin check and body (`postFields`), the purpose (one of `purposes`), and
+   * this browser's challenge cookie for that purpose (`null` when it holds none). A `Response` means
+   * answer with it.
+   */
+  async function posted(request: Request, ctx: Ctx) {
     const fields = await postFields(request, ctx);
     if (fields instanceof Response) return fields;
     const purpose = purposeOf(fields.purpose);
     if (!purpose) return badInput(ctx, null, ['purpose']);
+    return { fields, purpose, cookie: readChallengeCookie(request, ctx.nameFor(purpose)) };
+  }
+
+  /** As `posted`, for a step on this browser's challenge: without its cookie, INVALID_CHALLENGE. */
+  async function postedChallenge(request: Request, ctx: Ctx) {
+    const found = await posted(request, ctx);
+    if (found instanceof Response) return found;
+    const { fields, purpose, cookie } = found;
+    if (!cookie) {
+      return failure(new MailboxChallengeError('INVALID_CHALLENGE'), ctx, { purpose, locale: fields.locale });
+    }
+    return { fields, purpose, cookie };
+  }
+
+  async function start(request: Request): Promise<Response> {
+    const ctx = contextOf(request);
+    const found = await posted(request, ctx);
+    if (found instanceof Response) return found;
+    const { fields, purpose } = found;
     if (typeof fields.email !== 'string') return badInput(ctx, purpose, ['email']);
     let binding: StartBinding = {};
     if (options.beforeStart) {
@@ -466,24 +476,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     return json(fromIssued(purpose, r.email, r), 200, headers);
   }
 
-  /** The purpose and this browser's challenge for it, or the answer to give instead. */
-  async function challengeOf(request: Request, ctx: Ctx, fields: Record<string, string>) {
-    const purpose = purposeOf(fields.purpose);
-    if (!purpose) return badInput(ctx, null, ['purpose']);
-    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
-    if (!cookie) {
-      return failure(new MailboxChallengeError('INVALID_CHALLENGE'), ctx, { purpose, locale: fields.locale });
-    }
-    return { purpose, cookie };
-  }
-
   async function resend(request: Request): Promise<Response> {
     const ctx = contextOf(request);
-    const fields = await postFields(request, ctx);
-    if (fields instanceof Response) return fields;
-    const found = await challengeOf(request, ctx, fields);
+    const found = await postedChallenge(request, ctx);
     if (found instanceof Response) return found;
-    const { purpose, cookie } = found;
+    const { fields, purpose, cookie } = found;
     const r = await flow.resend({
       ...cookie,
       ...(fields.locale !== undefined && { locale: fields.locale }),
@@ -520,11 +517,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
 
   async function verify(request: Request): Promise<Response> {
     const ctx = contextOf(request);
-    const fields = await postFields(request, ctx);
-    if (fields instanceof Response) return fields;
-    const found = await challengeOf(request, ctx, fields);
+    const found = await postedChallenge(request, ctx);
     if (found instanceof Response) return found;
-    const { purpose, cookie } = found;
+    const { fields, purpose, cookie } = found;
     if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
     const done = await verifyWith(request, ctx, purpose, cookie, fields.code, 'code');
     if ('response' in done) return done.response;
@@ -558,11 +553,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
 
   async function cancel(request: Request): Promise<Response> {
     const ctx = contextOf(request);
-    const fields = await postFields(request, ctx);
-    if (fields instanceof Response) return fields;
-    const purpose = purposeOf(fields.purpose);
-    if (!purpose) return badInput(ctx, null, ['purpose']);
-    const cookie = readChallengeCookie(request, ctx.nameFor(purpose));
+    const found = await posted(request, ctx);
+    if (found instanceof Response) return found;
+    const { purpose, cookie } = found;
     const headers = new Headers({ 'set-cookie': clearChallengeCookie(ctx.nameFor(purpose), ctx.secure) });
     if (cookie) {
       const r = await flow.cancel(cookie);

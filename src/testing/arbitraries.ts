@@ -2,6 +2,7 @@
 // entry loads without it. The public types never name fast-check either (so they load without it under
 // `skipLibCheck: false`): the arbitrary types are read off the `fc` the caller passes.
 import type * as FastCheck from 'fast-check';
+import { PURPOSE_KINDS } from '../email/_compiled.js';
 import type { JsonObject } from '../types.js';
 
 // Only what is used, so both `import fc from 'fast-check'` and `import * as fc` type-check.
@@ -23,6 +24,8 @@ export type FastCheckLike = {
   [K in Used]: (...args: any[]) => unknown;
 };
 
+const WORDED_PURPOSES = PURPOSE_KINDS.filter((kind) => kind !== 'default');
+
 /**
  * Arbitraries for inputs the library accepts. `S` is fast-check's `Arbitrary<string>`, `M` its
  * `Arbitrary<Record<string, unknown>>` (values are JSON: cast to `JsonObject` where a type asks for one).
@@ -30,7 +33,7 @@ export type FastCheckLike = {
 export interface MailboxArbitraries<S = unknown, M = unknown> {
   /** Addresses `parseEmail` accepts (ASCII dot-atom local part, LDH domain, alphabetic TLD). */
   email: S;
-  /** Purposes such as `login` or `email-change`. */
+  /** Purposes: the built-in ones with their own wording (`signup`, `login`, `email-change`), and any other well-formed name. */
   purpose: S;
   /** Printable user ids, 1-128 characters. */
   userId: S;
@@ -73,7 +76,8 @@ export function mailboxArbitraries<F extends FastCheckLike>(
   const built: MailboxArbitraries<FastCheck.Arbitrary<string>, FastCheck.Arbitrary<JsonObject>> = {
     email: fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`),
     purpose: fc.oneof(
-      fc.constantFrom('signup', 'login', 'email-change'),
+      // The purposes with their own wording, from the template build; `default` is the fallback section.
+      fc.constantFrom(...WORDED_PURPOSES),
       fc.tuple(chars(alnum, 1, 1), chars(`${alnum}_-`, 0, 31)).map(([a, b]) => a + b),
     ),
     // Within the default maxUserIdBytes (64 UTF-8 bytes), with no control character or lone surrogate.

@@ -360,7 +360,7 @@ describe('parseEmail: the mailbox, which the flow counts failures and sends agai
 });
 
 describe('the flow counts sends per mailbox (parseEmail().mailbox)', () => {
-  it('Gmail dots, +tags, case and googlemail.com share one send limit (3 a minute by default)', async () => {
+  it('Gmail dots, +tags, case and googlemail.com share one send limit (3 a minute here)', async () => {
     const { createMailboxFlow } = await import('../../src/flow/create-flow.js');
     const sent: string[] = [];
     const flow = createMailboxFlow({
@@ -368,6 +368,7 @@ describe('the flow counts sends per mailbox (parseEmail().mailbox)', () => {
       appName: 'Acme',
       sender: { send: async (m) => void sent.push(m.to) },
       now: clockAt(T0),
+      policy: { sendLimits: [{ max: 3, windowSeconds: 60 }] },
     });
     const variants = ['ada@gmail.com', 'A.da+x@gmail.com', 'a.d.a@GoogleMail.com', 'ada+y@googlemail.com'];
     const results = [];

@@ -8,6 +8,7 @@ import { codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.
 import { discardRandomPool } from '../../src/lib/_random.js';
 import type { CodeAlphabet } from '../../src/types.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
+import { TEST_POLICY } from '../flow/_setup.js';
 import {
   clockAt,
   drawWithCodePool,
@@ -464,6 +465,7 @@ describe('property: any re-typed code verifies; any other character is refused w
       appName: 'Acme',
       sender: { send: async (m) => void sent.push(m as { code?: string; text: string }) },
       now: clockAt(T0),
+      policy: TEST_POLICY,
     });
     const started = await flow.start({ email: 'ada@example.com', purpose: 'login' });
     if (!started.ok) throw started.error;

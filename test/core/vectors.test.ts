@@ -47,6 +47,27 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** Every vector, whatever its version, keeps verifying inside its lifetime (with its inputs), and expires. */
+function expectVerifiesInsideItsLifetime(v: Vector) {
+  const input = { challengeId: v.expected.challengeId, secret: v.expected.secret, code: v.expected.code };
+  expect(verifyMailboxChallenge(input, { keys: KEYS, now: () => v.now + 1000 })).toEqual({
+    ok: true,
+    challenge: {
+      challengeId: v.expected.challengeId,
+      purpose: v.spec.purpose,
+      email: v.spec.email,
+      userId: v.spec.userId,
+      metadata: v.spec.metadata,
+      createdAt: v.now,
+      expiresAt: v.now + v.spec.ttlSeconds * 1000,
+    },
+  });
+  expectFailure(
+    verifyMailboxChallenge(input, { keys: KEYS, now: () => v.expected.expiresAt }),
+    'CHALLENGE_EXPIRED',
+  );
+}
+
 describe('the independent opener itself', () => {
   it('HChaCha20 matches draft-irtf-cfrg-xchacha-03 §2.2.1', () => {
     const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
@@ -130,24 +151,7 @@ describe.each(file.cases.map((v) => [v.name, v] as const))('v1 vector %s', (_nam
 
   // v1 secrets are no longer made (new ones are v2), only opened: every v1 vector must keep verifying.
   it('verifyMailboxChallenge accepts it inside its lifetime and returns the inputs', () => {
-    const input = { challengeId: v.expected.challengeId, secret: v.expected.secret, code: v.expected.code };
-    const r = verifyMailboxChallenge(input, { keys: KEYS, now: () => v.now + 1000 });
-    expect(r).toEqual({
-      ok: true,
-      challenge: {
-        challengeId: v.expected.challengeId,
-        purpose: v.spec.purpose,
-        email: v.spec.email,
-        userId: v.spec.userId,
-        metadata: v.spec.metadata,
-        createdAt: v.now,
-        expiresAt: v.now + v.spec.ttlSeconds * 1000,
-      },
-    });
-    expectFailure(
-      verifyMailboxChallenge(input, { keys: KEYS, now: () => v.expected.expiresAt }),
-      'CHALLENGE_EXPIRED',
-    );
+    expectVerifiesInsideItsLifetime(v);
   });
 
   it('the challengeId, nonce and code come from the drawn bytes as documented', () => {
@@ -264,23 +268,7 @@ describe.each(v2.cases.map((v) => [v.name, v] as const))('v2 vector %s', (_name,
   );
 
   it('verifyMailboxChallenge accepts it inside its lifetime and returns the inputs', () => {
-    const input = { challengeId: v.expected.challengeId, secret: v.expected.secret, code: v.expected.code };
-    expect(verifyMailboxChallenge(input, { keys: KEYS, now: () => v.now + 1000 })).toEqual({
-      ok: true,
-      challenge: {
-        challengeId: v.expected.challengeId,
-        purpose: v.spec.purpose,
-        email: v.spec.email,
-        userId: v.spec.userId,
-        metadata: v.spec.metadata,
-        createdAt: v.now,
-        expiresAt: v.now + v.spec.ttlSeconds * 1000,
-      },
-    });
-    expectFailure(
-      verifyMailboxChallenge(input, { keys: KEYS, now: () => v.expected.expiresAt }),
-      'CHALLENGE_EXPIRED',
-    );
+    expectVerifiesInsideItsLifetime(v);
   });
 
   it('opens WITHOUT the library to exactly the documented plaintext', () => {

@@ -1,12 +1,12 @@
 // README facts that live in code, and the checks that hold the README to them: the policy table to
-// DEFAULT_POLICY, the guess-risk table to guessRisk(), the error table to the MailboxChallengeErrorCode union
-// and to the HTTP status each code gets. Each check returns its problems (empty: in sync), so the recipe test
+// DEFAULT_POLICY, the guess-risk table to guessRisk(), the error table to the one error table in src/errors.ts
+// (each code and the HTTP status it gets). Each check returns its problems (empty: in sync), so the recipe test
 // can also feed it a changed default and see exactly which row goes stale.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
+import { ERROR_CODES, MailboxChallengeError, type MailboxChallengeErrorCode } from '../../src/errors.js';
 import { statusOf } from '../../src/http/index.js';
-import { DEFAULT_POLICY, guessRisk, MailboxChallengeError, type MailboxPolicy } from '../../src/index.js';
+import { DEFAULT_POLICY, guessRisk, type MailboxPolicy } from '../../src/index.js';
 import { root } from './_examples.js';
 
 export const readme = () => readFileSync(join(root, 'README.md'), 'utf8');
@@ -102,30 +102,17 @@ export function guessRiskTableProblems(markdown: string, defaults: MailboxPolicy
   return problems;
 }
 
-/** The members of the MailboxChallengeErrorCode union, read from src/errors.ts by the compiler. */
-export function errorCodes(): string[] {
-  const file = join(root, 'src/errors.ts');
-  const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true });
-  const checker = program.getTypeChecker();
-  const sf = program.getSourceFile(file)!;
-  const alias = sf.statements.find(
-    (s): s is ts.TypeAliasDeclaration =>
-      ts.isTypeAliasDeclaration(s) && s.name.text === 'MailboxChallengeErrorCode',
-  );
-  if (!alias) return [];
-  const type = checker.getTypeAtLocation(alias.name);
-  return (type.isUnion() ? type.types : [type]).map((t) => (t as ts.StringLiteralType).value).sort();
-}
-
-/** How the README writes a code's HTTP status (from `mailbox-challenge/http`'s statusOf). */
+/** How the README writes a code's HTTP status: what the public `statusOf` answers, read from the error table. */
 export function formatStatus(code: string): string {
-  const plain = statusOf(new MailboxChallengeError(code as never));
-  const timed = statusOf(new MailboxChallengeError(code as never, undefined, { retryAfterSeconds: 1 }));
+  const error = (details = {}) =>
+    new MailboxChallengeError(code as MailboxChallengeErrorCode, undefined, details);
+  const plain = statusOf(error());
+  const timed = statusOf(error({ retryAfterSeconds: 1 }));
   return plain === timed ? String(plain) : `${plain}; ${timed} with \`retryAfterSeconds\``;
 }
 
-/** Problems between README's "Errors" table and the error codes (and their HTTP statuses). */
-export function errorTableProblems(markdown: string, codes: string[] = errorCodes()): string[] {
+/** Problems between README's "Errors" table and the one error table in src/errors.ts: codes and HTTP statuses. */
+export function errorTableProblems(markdown: string, codes: readonly string[] = ERROR_CODES): string[] {
   const rows = tableUnder(markdown, 'Errors').filter((r) => /^`[A-Z_]+`$/.test(r[0] ?? ''));
   if (rows.length === 0) return ['README has no "Errors" table with `CODE` rows'];
   const problems: string[] = [];
@@ -139,7 +126,7 @@ export function errorTableProblems(markdown: string, codes: string[] = errorCode
       continue;
     }
     if (status !== formatStatus(code))
-      problems.push(`\`${code}\`: README says HTTP ${status}, statusOf says ${formatStatus(code)}`);
+      problems.push(`\`${code}\`: README says HTTP ${status}, the error table says ${formatStatus(code)}`);
   }
   return problems;
 }

@@ -3,8 +3,7 @@
 // token version means never changes. This holds those promises on the two independent readers of records,
 // the JavaScript rules (through compareAndSetStore, the path of every text store) and the Redis script, and
 // on the token's version prefix.
-import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   compareAndSetStore,
   createMailboxChallenge,
@@ -15,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { redisStore } from '../../src/stores/redis.js';
 import { createTestOutbox } from '../../src/testing/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from '../stores/_redis-server.js';
+import { redisServerAvailable, useRedisServer } from '../stores/_redis-server.js';
 
 const keys = [generateKey('ver')];
 // A record from a future release: same shape, a format number this release does not know.
@@ -73,19 +72,10 @@ describe('a store record of an unknown format fails closed', () => {
   });
 
   describe.skipIf(!redisServerAvailable())('through the Redis script', () => {
-    let server: RedisServer;
-    let client: Awaited<ReturnType<typeof connect>>;
-    const connect = (url: string) => createClient({ url }).connect();
-    beforeAll(async () => {
-      server = await startRedisServer();
-      client = await connect(server.url);
-    });
-    afterAll(async () => {
-      await client?.quit();
-      await server?.stop();
-    });
+    const redis = useRedisServer();
 
     it('answers STORE_UNAVAILABLE for every step, and leaves the record as it was', async () => {
+      const client = redis.nodeRedis;
       const outbox = createTestOutbox();
       const flow = createMailboxFlow({ keys, appName: 'Acme', sender: outbox, store: redisStore(client) });
       let names: string[] = [];

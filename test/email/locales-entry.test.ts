@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bareContext } from '../_bare-context.js';
 import { ROOT } from './_helpers.js';
 
 const bundles: Record<'core' | 'locales', string> = { core: '', locales: '' };
@@ -48,13 +49,8 @@ describe('mailbox-challenge/locales', () => {
 
   it('without it: English, and one warning that says which import is missing', () => {
     const warnings: string[] = [];
-    const ctx = vm.createContext({
-      crypto: { getRandomValues: (a: Uint8Array) => globalThis.crypto.getRandomValues(a) },
-      TextEncoder,
-      TextDecoder,
-      Intl,
-      URL,
-      console: { warn: (w: string) => warnings.push(w) },
+    const ctx = bareContext({
+      console: { ...console, warn: (w: string) => void warnings.push(w) },
     });
     vm.runInContext(bundles.core, ctx);
     expect(JSON.parse(vm.runInContext(render, ctx))).toEqual({
@@ -70,14 +66,7 @@ describe('mailbox-challenge/locales', () => {
   });
 
   it('with it, even from another copy of the library: every locale', () => {
-    const ctx = vm.createContext({
-      crypto: { getRandomValues: (a: Uint8Array) => globalThis.crypto.getRandomValues(a) },
-      TextEncoder,
-      TextDecoder,
-      Intl,
-      URL,
-      console,
-    });
+    const ctx = bareContext();
     vm.runInContext(bundles.core, ctx);
     vm.runInContext(bundles.locales, ctx);
     expect(JSON.parse(vm.runInContext(render, ctx))).toEqual({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { guessRisk } from '../../src/index.js';
-import { EMAIL, must, setup, wrong } from './_setup.js';
+import { guessRisk, type MailboxPolicy } from '../../src/index.js';
+import { EMAIL, must, setup, TEST_POLICY, wrong } from './_setup.js';
 
 const DAY = 86_400_000;
 
@@ -136,18 +136,19 @@ describe('resend', () => {
 });
 
 describe('guessRisk', () => {
-  it('matches the documented figures', () => {
-    expect(guessRisk()).toBeCloseTo(7300 / 1e6, 12);
-    expect(guessRisk({ codeLength: 8 })).toBeCloseTo(7300 / 1e8, 14);
+  it('counts the guesses a year allows, under a pinned policy', () => {
+    const risk = (overrides: Partial<MailboxPolicy> = {}) => guessRisk({ ...TEST_POLICY, ...overrides });
+    expect(risk()).toBeCloseTo(7300 / 1e6, 12);
+    expect(risk({ codeLength: 8 })).toBeCloseTo(7300 / 1e8, 14);
     // Auth0-like: 10 failures an hour, no daily cap → 87,600 guesses a year, about 8.8% at 6 digits.
-    expect(guessRisk({ addressFailures: { max: 10, windowSeconds: 3600 }, maxAttempts: 10 })).toBeCloseTo(
+    expect(risk({ addressFailures: { max: 10, windowSeconds: 3600 }, maxAttempts: 10 })).toBeCloseTo(
       0.0876,
       6,
     );
     // The send limits bound it too: 1 email a day × 5 attempts, over a year plus one challenge's life
     // (a challenge sent the day before can still take guesses): 5 × 366 = 1,830 guesses.
-    expect(guessRisk({ sendLimits: [{ max: 1, windowSeconds: 86_400 }] })).toBeCloseTo(1830 / 1e6, 12);
-    expect(guessRisk({ codeAlphabet: 'base32', codeLength: 6 })).toBeCloseTo(7300 / 32 ** 6, 14);
+    expect(risk({ sendLimits: [{ max: 1, windowSeconds: 86_400 }] })).toBeCloseTo(1830 / 1e6, 12);
+    expect(risk({ codeAlphabet: 'base32', codeLength: 6 })).toBeCloseTo(7300 / 32 ** 6, 14);
   });
 
   it('a simulated attacker over a year never exceeds the budget, and the evaluated guesses equal guessRisk × N', async () => {
@@ -177,8 +178,8 @@ describe('guessRisk', () => {
       clock.advance(60_000);
     }
     expect(wins).toBe(0);
-    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(20);
-    expect(evaluated).toBe(Math.round(guessRisk() * 1e6));
+    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(TEST_POLICY.addressFailures.max);
+    expect(evaluated).toBe(Math.round(guessRisk(TEST_POLICY) * 1e6));
     perDay = new Map();
   });
 
@@ -206,7 +207,7 @@ describe('guessRisk', () => {
         }
         clock.advance(60_000);
       }
-      expect(evaluated).toBeLessThanOrEqual(Math.round(guessRisk() * 1e6));
+      expect(evaluated).toBeLessThanOrEqual(Math.round(guessRisk(TEST_POLICY) * 1e6));
       expect(evaluated).toBeGreaterThan(7_000); // the attacker was patient enough to test the bound
     },
   );

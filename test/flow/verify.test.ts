@@ -7,7 +7,7 @@ import {
   memoryStore,
 } from '../../src/index.js';
 import { createTestOutbox } from '../../src/testing/index.js';
-import { EMAIL, keys, must, setup, wrong } from './_setup.js';
+import { EMAIL, keys, must, setup, TEST_POLICY, wrong } from './_setup.js';
 import { testFlowAcrossServers } from './races.js';
 
 describe('flow.verify', () => {
@@ -163,7 +163,11 @@ describe('two flows sharing one memory store', () => {
     const store = memoryStore();
     const server = () => {
       const outbox = createTestOutbox();
-      return { outbox, flow: createMailboxFlow({ keys, sender: outbox, appName: 'Acme', store, policy }) };
+      const pinned = { ...TEST_POLICY, ...policy };
+      return {
+        outbox,
+        flow: createMailboxFlow({ keys, sender: outbox, appName: 'Acme', store, policy: pinned }),
+      };
     };
     return [server(), server()];
   });

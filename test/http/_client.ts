@@ -4,6 +4,7 @@ import { parseSetCookie, stringifyCookie } from 'cookie';
 import { createMailboxHandlers, type MailboxHandlersOptions } from '../../src/http/index.js';
 import { createMailboxFlow, generateKey, memoryStore } from '../../src/index.js';
 import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
+import { TEST_POLICY } from '../flow/_setup.js';
 
 export const ORIGIN = 'http://localhost:3000';
 
@@ -60,6 +61,7 @@ export function setup(
     sender: outbox,
     now: clock.now,
     store: memoryStore(),
+    policy: TEST_POLICY,
     message: { link: { urlTemplate: 'http://localhost:3000/auth/link?c={challengeId}&k={code}' } },
     ...flowOverrides,
   });

@@ -70,7 +70,8 @@ export async function run(input: SmokeInput) {
     appName: 'Acme',
     sender: outbox,
     store: memoryStore(),
-    policy: { resendCooldownSeconds: 0 },
+    // Pinned, so a change of default moves nothing here (attemptsRemaining below is maxAttempts - 1).
+    policy: { resendCooldownSeconds: 0, maxAttempts: 5 },
   });
   const started = await flow.start({ email: 'grace@example.com', purpose: 'signup' });
   if (!started.ok) return { runtime: runtimeName(), pure, flow: { start: started.error.code } };

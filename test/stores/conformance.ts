@@ -17,7 +17,7 @@ import {
   type TestClock,
   type TestOutbox,
 } from '../../src/testing/index.js';
-import { must, wrong } from '../flow/_setup.js';
+import { must, TEST_POLICY, wrong } from '../flow/_setup.js';
 import { testFlowAcrossServers } from '../flow/races.js';
 
 export interface StoreHarness {
@@ -39,21 +39,10 @@ let counter = 0;
 /** A mailbox no other test (or earlier run against a shared server) uses. */
 const freshEmail = (label = 'ada') => `${label}.${process.pid}.${Date.now()}.${counter++}@example.com`;
 
-// The defaults, pinned here so that changing a default breaks only the test that owns the defaults.
-const POLICY: Partial<MailboxPolicy> = {
-  ttlSeconds: 600,
-  maxAttempts: 5,
-  addressFailures: { max: 20, windowSeconds: 86_400 },
-  sendLimits: [
-    { max: 3, windowSeconds: 60 },
-    { max: 10, windowSeconds: 3_600 },
-  ],
-  resendWindowSeconds: 3_600,
-  resendCooldownSeconds: 30,
-  // Correctness, not latency, is under test: 200 parallel steps queue on one record (and on a loaded CI
-  // machine), so give each step time rather than read a slow answer as a store outage.
-  storeTimeoutMs: 30_000,
-};
+// TEST_POLICY (today's defaults, pinned). Correctness, not latency, is under test: 200 parallel steps queue
+// on one record (and on a loaded CI machine), so give each step time rather than read a slow answer as a
+// store outage.
+const POLICY: Partial<MailboxPolicy> = { ...TEST_POLICY, storeTimeoutMs: 30_000 };
 
 export function testStore(name: string, harness: () => StoreHarness): void {
   describe(`${name}: store conformance`, () => {

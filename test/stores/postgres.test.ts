@@ -4,17 +4,15 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMailboxFlow, type FlowStep, generateKey } from '../../src/index.js';
+import type { FlowStep } from '../../src/index.js';
 import { type PostgresStoreClient, postgresStore } from '../../src/stores/postgres.js';
-import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
-import { must } from '../flow/_setup.js';
+import { must, setup } from '../flow/_setup.js';
 import { findServerBinDir, type PostgresServer, startPostgresServer } from './_postgres-server.js';
 import { testStore } from './conformance.js';
 
 let counter = 0;
 /** A table no other test (in this run, on this database) uses. */
 const freshTable = (label = 't') => `mc_${label}_${process.pid}_${counter++}`;
-const keys = [generateKey('k')];
 
 const inspectStep: FlowStep = {
   kind: 'inspect',
@@ -38,13 +36,8 @@ function storeBehaviour(client: () => PostgresStoreClient): void {
   const countRows = async (table: string) => Number((await rows(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
   const tableExists = async (table: string) =>
     (await rows('SELECT to_regclass($1) IS NOT NULL AS found', [table]))[0]?.found === true;
-  const flowOn = (table: string, options: Parameters<typeof postgresStore>[1] = {}) => {
-    const clock = createTestClock(Date.UTC(2026, 0, 1, 12));
-    const outbox = createTestOutbox();
-    const store = postgresStore(client(), { table, ...options });
-    const flow = createMailboxFlow({ keys, sender: outbox, appName: 'Acme', store, now: clock.now });
-    return { flow, outbox, clock, store };
-  };
+  const flowOn = (table: string, options: Parameters<typeof postgresStore>[1] = {}) =>
+    setup({ store: postgresStore(client(), { table, ...options }) });
 
   it('creates its table and index on first use, once, though the first steps race', async () => {
     const table = freshTable();

@@ -1,91 +1,46 @@
 // redisStore against real servers only: a single redis-server and a 3-master Redis Cluster, each through
 // node-redis and ioredis, held to the shared conformance suite; then what only Redis has: round trips
 // counted by the server (INFO commandstats), eviction under maxmemory, the script cache, bad replies.
-import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ChallengeStore,
-  createMailboxFlow,
-  generateKey,
-  type MailboxFlow,
-  type MailSender,
-} from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ChallengeStore, MailboxFlow } from '../../src/index.js';
 import { type RedisStoreClient, RedisStoreReplyError, redisStore } from '../../src/stores/redis.js';
-import { createTestClock, createTestOutbox, type TestOutbox } from '../../src/testing/index.js';
-import { must, wrong } from '../flow/_setup.js';
+import { must, setup, wrong } from '../flow/_setup.js';
+import { redisClusterAvailable, useRedisCluster } from './_redis-cluster.js';
 import {
   commandCalls,
-  ioRedisCluster,
-  type NodeRedisCluster,
-  nodeRedisCluster,
-  type RedisCluster,
-  redisClusterAvailable,
+  connectIoRedis,
+  connectNodeRedis,
+  onEachNode,
+  redisServerAvailable,
   resetStats,
-  startRedisCluster,
-} from './_redis-cluster.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './_redis-server.js';
+  startRedisServer,
+  useRedisServer,
+} from './_redis-server.js';
 import { testStore } from './conformance.js';
 
 const available = redisServerAvailable();
 const clusterAvailable = available && redisClusterAvailable();
 
-const connectNodeRedis = (url: string) => createClient({ url }).connect();
-type NodeRedis = Awaited<ReturnType<typeof connectNodeRedis>>;
-
 let counter = 0;
 const freshEmail = () => `ada.${process.pid}.${Date.now()}.${counter++}@example.com`;
-const keys = [generateKey('k')];
 
 describe.skipIf(!available)('redisStore on a single redis-server', () => {
-  let server: RedisServer;
-  let nodeRedis: NodeRedis;
-  let ioRedis: Redis;
-  /** A plain connection for looking at what the store wrote, and for FLUSHALL. */
-  let raw: NodeRedis;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    nodeRedis = await connectNodeRedis(server.url);
-    raw = await connectNodeRedis(server.url);
-    ioRedis = new Redis(server.port, server.host, { lazyConnect: true });
-    await ioRedis.connect();
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled([nodeRedis?.close(), raw?.close(), ioRedis?.quit()]);
-    await server?.stop();
-  });
+  const redis = useRedisServer();
+  /** The connection for looking at what the store wrote, and for FLUSHALL. */
+  const raw = () => redis.nodeRedis;
 
   const lose = async () => {
-    await raw.flushAll();
+    await raw().flushAll();
   };
-  testStore('redis (node-redis)', () => ({ store: () => redisStore(nodeRedis), lose }));
-  testStore('redis (ioredis)', () => ({ store: () => redisStore(ioRedis), lose }));
+  testStore('redis (node-redis)', () => ({ store: () => redisStore(redis.nodeRedis), lose }));
+  testStore('redis (ioredis)', () => ({ store: () => redisStore(redis.ioRedis), lose }));
   testStore('redis (node-redis and ioredis on one server)', () => {
     let n = 0;
-    return { store: () => redisStore(n++ % 2 ? nodeRedis : ioRedis), lose };
+    return { store: () => redisStore(n++ % 2 ? redis.nodeRedis : redis.ioRedis), lose };
   });
 
-  /** A flow over `store` on a fake clock, with `sender` (default: a test outbox). */
-  function flowOn(store: ChallengeStore, sender?: MailSender) {
-    const clock = createTestClock(Date.UTC(2026, 0, 1, 12));
-    const outbox = createTestOutbox();
-    const flow = createMailboxFlow({
-      keys,
-      sender: sender ?? outbox,
-      appName: 'Acme',
-      store,
-      now: clock.now,
-    });
-    return { flow, outbox, clock };
-  }
-
-  async function calls(command: 'eval' | 'evalsha'): Promise<number> {
-    const info = await raw.info('commandstats');
-    const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info);
-    return match ? Number(match[1]) : 0;
-  }
+  const calls = (command: 'eval' | 'evalsha') => commandCalls([redis.server], command);
 
   /**
    * Round trips of one flow call, as the server counts them. Every command the store sends is an EVALSHA
@@ -93,17 +48,17 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
    * which are not round trips, so only the script commands are summed.
    */
   async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
-    await raw.configResetStat();
+    await resetStats([redis.server]);
     await fn();
     return (await calls('evalsha')) + (await calls('eval'));
   }
 
   describe.each([
-    ['node-redis', () => nodeRedis as RedisStoreClient],
-    ['ioredis', () => ioRedis as RedisStoreClient],
+    ['node-redis', () => redis.nodeRedis as RedisStoreClient],
+    ['ioredis', () => redis.ioRedis as RedisStoreClient],
   ])('with %s', (_, client) => {
     it('one round trip per step: start, resend, verify, inspect, cancel; two only when a send fails', async () => {
-      const { flow, outbox, clock } = flowOn(redisStore(client()));
+      const { flow, outbox, clock } = setup({ store: redisStore(client()) });
       must(await flow.start({ email: freshEmail(), purpose: 'login' })); // the script is in the server's cache
       const email = freshEmail();
       let s!: Awaited<ReturnType<MailboxFlow['start']>>;
@@ -121,9 +76,12 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
       expect(await roundTrips(() => flow.cancel(resent))).toBe(1);
       expect(await calls('eval')).toBe(0); // all EVALSHA
 
-      const failing = flowOn(redisStore(client()), {
-        send: async () => {
-          throw new Error('SMTP 451');
+      const failing = setup({
+        store: redisStore(client()),
+        sender: {
+          send: async () => {
+            throw new Error('SMTP 451');
+          },
         },
       });
       expect(
@@ -135,31 +93,31 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     });
 
     it('recovers from an emptied script cache (SCRIPT FLUSH) with one EVAL, then EVALSHA again', async () => {
-      const { flow } = flowOn(redisStore(client()));
+      const { flow } = setup({ store: redisStore(client()) });
       must(await flow.start({ email: freshEmail(), purpose: 'login' }));
-      await raw.scriptFlush();
-      await raw.configResetStat();
+      await raw().scriptFlush();
+      await resetStats([redis.server]);
       must(await flow.start({ email: freshEmail(), purpose: 'login' }));
       expect([await calls('evalsha'), await calls('eval')]).toEqual([1, 1]);
-      await raw.configResetStat();
+      await resetStats([redis.server]);
       must(await flow.start({ email: freshEmail(), purpose: 'login' }));
       expect([await calls('evalsha'), await calls('eval')]).toEqual([1, 0]);
     });
 
     it('prepends the prefix, keeps one key per mailbox, with a TTL, holding no address or code', async () => {
       const prefix = `acme${counter++}:`;
-      const { flow, outbox } = flowOn(redisStore(client(), { prefix }));
+      const { flow, outbox } = setup({ store: redisStore(client(), { prefix }) });
       const email = freshEmail();
       const s = must(await flow.start({ email, purpose: 'login' }));
       must(await flow.start({ email: email.replace('@', '+tag@'), purpose: 'signup' }));
-      const found = await raw.keys(`${prefix}*`);
+      const found = await raw().keys(`${prefix}*`);
       expect(found).toHaveLength(1);
       expect(found[0]).toMatch(new RegExp(`^${prefix}mc:m:[A-Za-z0-9_-]{22}$`));
-      const ttl = await raw.pTTL(found[0]!);
+      const ttl = await raw().pTTL(found[0]!);
       // The record lives as long as its longest rule (the 1 h resend window) plus a minute's slack.
       expect(ttl).toBeGreaterThan(3_600_000);
       expect(ttl).toBeLessThanOrEqual(3_660_000);
-      const value = (await raw.get(found[0]!))!;
+      const value = (await raw().get(found[0]!))!;
       expect(value).not.toContain(email.split('@')[0]!);
       expect(value).not.toContain(outbox.lastCode(email));
       expect(value).not.toContain(s.secret.slice(5, 40));
@@ -168,19 +126,19 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
 
   it('a record that is not one (wrong version, not JSON, another type) fails closed', async () => {
     const prefix = `bad${counter++}:`;
-    const { flow, outbox } = flowOn(redisStore(nodeRedis, { prefix }));
+    const { flow, outbox } = setup({ store: redisStore(redis.nodeRedis, { prefix }) });
     const email = freshEmail();
     const s = must(await flow.start({ email, purpose: 'login' }));
-    const [key] = await raw.keys(`${prefix}*`);
-    const record = await raw.get(key!);
+    const [key] = await raw().keys(`${prefix}*`);
+    const record = await raw().get(key!);
     for (const [label, write] of [
-      ['version 2', () => raw.set(key!, record!.replace('"v":1', '"v":2'))],
-      ['not JSON', () => raw.set(key!, '{')],
+      ['version 2', () => raw().set(key!, record!.replace('"v":1', '"v":2'))],
+      ['not JSON', () => raw().set(key!, '{')],
       [
         'a list',
         async () => {
-          await raw.del(key!);
-          await raw.lPush(key!, 'x');
+          await raw().del(key!);
+          await raw().lPush(key!, 'x');
         },
       ],
     ] as const) {
@@ -195,7 +153,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     const client = await connectNodeRedis(small.url);
     try {
       await client.configSet({ maxmemory: '2mb', 'maxmemory-policy': 'volatile-lru' });
-      const { flow, outbox } = flowOn(redisStore(client));
+      const { flow, outbox } = setup({ store: redisStore(client) });
       const victims = [];
       for (let i = 0; i < 20; i++) {
         const email = freshEmail();
@@ -224,7 +182,7 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
 
   describe('a store whose client cannot reach Redis: the flow fails closed', () => {
     const expectUnavailable = async (store: ChallengeStore) => {
-      const { flow, outbox } = flowOn(store);
+      const { flow, outbox } = setup({ store });
       expect(await flow.start({ email: freshEmail(), purpose: 'login' })).toMatchObject({
         ok: false,
         error: { code: 'STORE_UNAVAILABLE' },
@@ -233,67 +191,42 @@ describe.skipIf(!available)('redisStore on a single redis-server', () => {
     };
 
     it('node-redis, closed', async () => {
-      const client = await connectNodeRedis(server.url);
+      const client = await connectNodeRedis(redis.server.url);
       await client.close();
       await expectUnavailable(redisStore(client));
     });
 
     it('ioredis, closed', async () => {
-      const client = new Redis(server.port, server.host, { lazyConnect: true });
-      await client.connect();
+      const client = await connectIoRedis(redis.server);
       await client.quit();
       await expectUnavailable(redisStore(client));
     });
 
     it('node-redis, never connected (offline queue off)', async () => {
-      await expectUnavailable(redisStore(createClient({ url: server.url, disableOfflineQueue: true })));
+      await expectUnavailable(redisStore(createClient({ url: redis.server.url, disableOfflineQueue: true })));
     });
   });
 });
 
 describe.skipIf(!clusterAvailable)('redisStore on a 3-master Redis Cluster', () => {
-  let cluster: RedisCluster;
-  let nodeRedis: NodeRedisCluster;
-  let ioRedis: Awaited<ReturnType<typeof ioRedisCluster>>;
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-    nodeRedis = await nodeRedisCluster(cluster.nodes);
-    ioRedis = await ioRedisCluster(cluster.nodes);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.allSettled([nodeRedis?.close(), ioRedis?.quit()]);
-    await cluster?.stop();
-  });
+  const redis = useRedisCluster();
 
   const lose = async () => {
-    for (const node of cluster.nodes) {
-      const c = await connectNodeRedis(`redis://${node.host}:${node.port}`);
-      await c.flushAll();
-      await c.close();
-    }
+    await onEachNode(redis.cluster.nodes, (node) => node.flushAll());
   };
   testStore('redis cluster (node-redis)', () => ({
-    store: () => redisStore(nodeRedis as RedisStoreClient),
+    store: () => redisStore(redis.nodeRedis as RedisStoreClient),
     lose,
   }));
-  testStore('redis cluster (ioredis)', () => ({ store: () => redisStore(ioRedis), lose }));
+  testStore('redis cluster (ioredis)', () => ({ store: () => redisStore(redis.ioRedis), lose }));
 
   it('records spread over the masters, one EVALSHA per step, no cross-slot error', async () => {
-    const outbox: TestOutbox = createTestOutbox();
-    const flow = createMailboxFlow({ keys, sender: outbox, appName: 'Acme', store: redisStore(ioRedis) });
-    await resetStats(cluster.nodes);
+    const { flow } = setup({ store: redisStore(redis.ioRedis) });
+    const { nodes } = redis.cluster;
+    await resetStats(nodes);
     for (let i = 0; i < 30; i++) must(await flow.start({ email: freshEmail(), purpose: 'login' }));
-    expect(await commandCalls(cluster.nodes, 'evalsha')).toBe(30);
-    const perNode = await Promise.all(
-      cluster.nodes.map(async (node) => {
-        const c = await connectNodeRedis(`redis://${node.host}:${node.port}`);
-        const n = await c.dbSize();
-        await c.close();
-        return n;
-      }),
-    );
+    expect(await commandCalls(nodes, 'evalsha')).toBe(30);
+    const perNode = await onEachNode(nodes, (node) => node.dbSize());
     expect(perNode.filter((n) => n > 0).length).toBeGreaterThan(1);
   });
 });
