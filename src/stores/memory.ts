@@ -1,6 +1,7 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStepInPlace, packedBase, packRecord, unpackRecord } from '../flow/_state.js';
+import { applyStepInPlace } from '../flow/_state.js';
+import { packedBase, packRecord, unpackRecord } from './_packed-record.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -12,8 +13,8 @@ export interface MemoryStoreOptions {
   maxRecords?: number;
 }
 
-// A record is held as one flat string (packRecord) that starts with its expiry, `[1767225600000,...`:
-// no entry object, no boxed number, no nested objects for the garbage collector to walk.
+// A record is held as one flat string of bytes (packRecord) that starts with its expiry: no entry object,
+// no boxed number, no nested objects for the garbage collector to walk.
 // Each step looks at a few records on a rolling cursor and drops the expired ones, so memory follows the
 // live set without a timer and without a sweep of the whole map on any one request.
 const SWEEP_PER_STEP = 4;
