@@ -107,6 +107,69 @@ describe('memoryStore bounds', () => {
     expect(sizes.at(-1)!).toBeLessThan(2_000);
   });
 
+  it('keeps every key its own record: flow keys are held as their 16 bytes, any other key apart from them', async () => {
+    const limits: StepLimits = {
+      sendLimits: [],
+      failureLimit: { max: 5, windowMs: 60_000 },
+      maxAttempts: 5,
+      resendWindowMs: 60_000,
+      resendCooldownMs: 0,
+    };
+    const now = Date.UTC(2026, 0, 1);
+    const flowKey = `mc:m:${Buffer.alloc(16).toString('base64url')}`;
+    const fixed = [
+      flowKey,
+      `mc:m:${Buffer.alloc(16, 0xff).toString('base64url')}`,
+      `${flowKey.slice(0, -1)}B`, // the same 16 bytes with a bit canonical base64url leaves zero
+      `${flowKey.slice(0, -1)}!`,
+      flowKey.slice(0, -1),
+      `${flowKey}A`,
+      `MC:m:${flowKey.slice(5)}`,
+      '\u0000'.repeat(16), // what the first key is held as
+      `\u0100${flowKey}`,
+      '',
+    ];
+    const key = fc.oneof(
+      fc
+        .uint8Array({ minLength: 16, maxLength: 16 })
+        .map((b) => `mc:m:${Buffer.from(b).toString('base64url')}`),
+      fc.string({ unit: fc.nat({ max: 0x1ff }).map((c) => String.fromCharCode(c)), maxLength: 28 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(key, { maxLength: 20 }), async (random) => {
+        const keys = [...new Set([...fixed, ...random])];
+        const store = memoryStore();
+        for (const [i, k] of keys.entries()) {
+          const reply = await store.step(k, {
+            kind: 'start',
+            now,
+            limits,
+            purpose: 'login',
+            challengeId: `c${i}`,
+            codeTag: 't',
+            expiresAt: now + 60_000,
+            locale: 'en',
+          });
+          expect(reply.ok).toBe(true);
+        }
+        expect(store.size).toBe(keys.length);
+        for (const [i, k] of keys.entries()) {
+          const step = { now, limits, purpose: 'login', gen: 1 } as const;
+          expect(await store.step(k, { ...step, kind: 'inspect', challengeId: `c${i}` })).toMatchObject({
+            ok: true,
+            status: 'pending',
+          });
+          // Another key's challenge is not in this record: never pending here.
+          const other = `c${(i + 1) % keys.length}`;
+          expect(await store.step(k, { ...step, kind: 'inspect', challengeId: other })).not.toMatchObject({
+            status: 'pending',
+          });
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('rejects a bad maxRecords', () => {
     for (const maxRecords of [0, -1, 1.5, Number.NaN]) {
       expect(() => memoryStore({ maxRecords })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
