@@ -15,9 +15,11 @@ export interface MemoryStoreOptions {
 
 // A record is held as one flat string of bytes (packRecord) that starts with its expiry: no entry object,
 // no boxed number, no nested objects for the garbage collector to walk.
-// Each step looks at a few records on a rolling cursor and drops the expired ones, so memory follows the
-// live set without a timer and without a sweep of the whole map on any one request.
-const SWEEP_PER_STEP = 4;
+// Each step that adds a record first looks at a few others on a rolling cursor and drops the expired ones,
+// so memory follows the live set without a timer and without a sweep of the whole map on any one request:
+// the cursor passes over every record at least once per size/4 new records, so expired ones stay under a
+// third of the live ones. Steps on existing records (verify, inspect, resend) sweep nothing.
+const SWEEP_PER_NEW_RECORD = 4;
 // When full, look this much further for expired records before refusing a new one.
 const SWEEP_WHEN_FULL = 1_000;
 
@@ -87,19 +89,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): ChallengeStore & 
     throw invalidInput(['maxRecords'], 'maxRecords must be a positive integer');
   }
   const records = new Map<string, string>();
-  let cursor = records.keys();
+  let cursor = records.entries();
 
   /** Examines up to `count` records after the cursor, deleting expired ones. */
   function sweep(count: number, now: number): void {
-    for (let i = 0; i < count && records.size > 0; i++) {
+    for (let i = 0; i < count; i++) {
       let next = cursor.next();
       if (next.done) {
-        cursor = records.keys();
+        cursor = records.entries();
         next = cursor.next();
         if (next.done) return;
       }
-      const value = records.get(next.value);
-      if (value !== undefined && packedBase(value) <= now) records.delete(next.value);
+      if (packedBase(next.value[1]) <= now) records.delete(next.value[0]);
     }
   }
 
@@ -109,7 +110,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): ChallengeStore & 
     },
     async step(storeKey, step) {
       const key = mapKey(storeKey);
-      sweep(SWEEP_PER_STEP, step.now);
       let value = records.get(key);
       if (value !== undefined && packedBase(value) <= step.now) {
         records.delete(key);
@@ -123,9 +123,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): ChallengeStore & 
       if (record === null || expiresAt === null) {
         records.delete(key);
       } else {
-        if (value === undefined && records.size >= maxRecords) sweep(SWEEP_WHEN_FULL, step.now);
-        if (value === undefined && records.size >= maxRecords)
-          throw new MemoryStoreFullError(`memory store is full (${maxRecords} records)`);
+        if (value === undefined) {
+          sweep(SWEEP_PER_NEW_RECORD, step.now);
+          if (records.size >= maxRecords) sweep(SWEEP_WHEN_FULL, step.now);
+          if (records.size >= maxRecords)
+            throw new MemoryStoreFullError(`memory store is full (${maxRecords} records)`);
+        }
         records.set(key, packRecord(record, expiresAt));
       }
       return reply;

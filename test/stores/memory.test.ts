@@ -107,6 +107,38 @@ describe('memoryStore bounds', () => {
     expect(sizes.at(-1)!).toBeLessThan(2_000);
   });
 
+  it('under steady churn holds the live records plus at most about a third as many expired ones', async () => {
+    const limits: StepLimits = {
+      sendLimits: [],
+      failureLimit: { max: 5, windowMs: 60_000 },
+      maxAttempts: 5,
+      resendWindowMs: 60_000,
+      resendCooldownMs: 0,
+    };
+    const store = memoryStore();
+    let now = Date.UTC(2026, 0, 1);
+    const live = 600; // a new mailbox every 100 ms, each record kept 60 s
+    let largest = 0;
+    for (let i = 0; i < 20_000; i++) {
+      now += 100;
+      const key = `mc:m:${Buffer.from(String(i).padStart(16, '0')).toString('base64url')}`;
+      const step = { now, limits, purpose: 'login', challengeId: `c${i}` } as const;
+      must(
+        await store.step(key, {
+          ...step,
+          kind: 'start',
+          codeTag: 't',
+          expiresAt: now + 60_000,
+          locale: 'en',
+        }),
+      );
+      await store.step(key, { ...step, kind: 'verify', gen: 1, matched: true, codeTag: '' });
+      if (i > 2 * live) largest = Math.max(largest, store.size);
+    }
+    expect(largest).toBeGreaterThanOrEqual(live);
+    expect(largest).toBeLessThanOrEqual(Math.ceil((live * 4) / 3) + 4);
+  });
+
   it('keeps every key its own record: flow keys are held as their 16 bytes, any other key apart from them', async () => {
     const limits: StepLimits = {
       sendLimits: [],
