@@ -6,7 +6,7 @@ import { packedBase, packRecord, unpackRecord } from './_packed-record.js';
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * Most mailbox records held at once. Default 500,000 (about 150 MB; `npm run bench` measures a million). When
+   * Most mailbox records held at once. Default 500,000 (about 75 MB; `npm run bench` measures a million). When
    * full, a step that would create a record fails (the flow answers STORE_UNAVAILABLE) while every existing
    * record keeps working: a flood of new addresses can deny new sign-ins, never reset or break anyone's.
    */
