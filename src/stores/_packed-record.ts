@@ -34,14 +34,9 @@ const WORD = 2; // an index into WORDS
 
 // Purposes and locales most records carry, written as one byte. Only this process reads the packed form,
 // so the list may change between versions; a word missing from it is written out in full.
-const WORDS = [
-  'login',
-  'signup',
-  'email-change',
-  ...'en de fr es it pt-BR pt-PT nl sv da nb fi pl cs tr uk ar he hi id ja ko th vi zh-Hans zh-Hant'.split(
-    ' ',
-  ),
-];
+const LOCALES =
+  'en de fr es it pt-BR pt-PT nl sv da nb fi pl cs tr uk ar he hi id ja ko th vi zh-Hans zh-Hant';
+const WORDS = ['login', 'signup', 'email-change', ...LOCALES.split(' ')]; // under 32: one byte each
 const WORD_INDEX = new Map(WORDS.map((w, i) => [w, i]));
 
 /** Thrown inside packing when the compact form cannot express a record exactly: the JSON form takes it. */
@@ -324,10 +319,16 @@ export function unpackRecord(packed: string): MailboxRecord {
   }
 }
 
-/** The `base` a packed record starts with (its expiry, epoch ms), read without parsing the rest. */
+/**
+ * The `base` a packed record starts with (its expiry, epoch ms), read without parsing the rest. NaN when it
+ * has none: such a record is never taken for expired, and reading it fails closed.
+ */
 export function packedBase(packed: string): number {
-  if (packed.charCodeAt(0) !== COMPACT) return Number(packed.slice(1, packed.indexOf(',')));
-  if (packed.length < 7) throw corrupt();
+  if (packed.charCodeAt(0) !== COMPACT) {
+    const comma = packed.indexOf(',');
+    return packed.charCodeAt(0) === 0x5b && comma > 1 ? Number(packed.slice(1, comma)) : Number.NaN;
+  }
+  if (packed.length < 7) return Number.NaN;
   const high = (packed.charCodeAt(1) << 8) | packed.charCodeAt(2);
   const low =
     (packed.charCodeAt(3) << 24) |

@@ -442,5 +442,7 @@ describe('the memory store packed form', () => {
       '\u0002abc',
     ])
       expect(() => unpackRecord(garbage)).toThrow();
+    // A record with no readable expiry is never taken for expired (the sweep keeps it; reading it fails).
+    for (const garbage of ['', '\u0001', '\u0001abc', 'null', '[x,1]']) expect(packedBase(garbage)).toBeNaN();
   });
 });
