@@ -1,14 +1,23 @@
 // The in-process stores: memoryStore, and compareAndSetStore over a versioned map (the shape of DynamoDB
 // conditional writes or a KV with ETags), both held to the shared conformance suite.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Undo } from '../../src/flow/_state.js';
 import {
+  applyStep,
+  type ChallengeEntry,
   type ChallengeStore,
   type CompareAndSetAdapter,
   compareAndSetStore,
   createMailboxFlow,
+  type FlowStep,
   generateKey,
+  type MailboxRecord,
   memoryStore,
+  type PurposeState,
+  type StepLimits,
 } from '../../src/index.js';
+import { packedBase, packRecord, unpackRecord } from '../../src/stores/_packed-record.js';
 import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
 import { must } from '../flow/_setup.js';
 import { testStore } from './conformance.js';
@@ -98,9 +107,342 @@ describe('memoryStore bounds', () => {
     expect(sizes.at(-1)!).toBeLessThan(2_000);
   });
 
+  it('under steady churn holds the live records plus at most about a third as many expired ones', async () => {
+    const limits: StepLimits = {
+      sendLimits: [],
+      failureLimit: { max: 5, windowMs: 60_000 },
+      maxAttempts: 5,
+      resendWindowMs: 60_000,
+      resendCooldownMs: 0,
+    };
+    const store = memoryStore();
+    let now = Date.UTC(2026, 0, 1);
+    const live = 600; // a new mailbox every 100 ms, each record kept 60 s
+    let largest = 0;
+    for (let i = 0; i < 20_000; i++) {
+      now += 100;
+      const key = `mc:m:${Buffer.from(String(i).padStart(16, '0')).toString('base64url')}`;
+      const step = { now, limits, purpose: 'login', challengeId: `c${i}` } as const;
+      must(
+        await store.step(key, {
+          ...step,
+          kind: 'start',
+          codeTag: 't',
+          expiresAt: now + 60_000,
+          locale: 'en',
+        }),
+      );
+      await store.step(key, { ...step, kind: 'verify', gen: 1, matched: true, codeTag: '' });
+      if (i > 2 * live) largest = Math.max(largest, store.size);
+    }
+    expect(largest).toBeGreaterThanOrEqual(live);
+    expect(largest).toBeLessThanOrEqual(Math.ceil((live * 4) / 3) + 4);
+  });
+
+  it('keeps every key its own record: flow keys are held as their 16 bytes, any other key apart from them', async () => {
+    const limits: StepLimits = {
+      sendLimits: [],
+      failureLimit: { max: 5, windowMs: 60_000 },
+      maxAttempts: 5,
+      resendWindowMs: 60_000,
+      resendCooldownMs: 0,
+    };
+    const now = Date.UTC(2026, 0, 1);
+    const flowKey = `mc:m:${Buffer.alloc(16).toString('base64url')}`;
+    const fixed = [
+      flowKey,
+      `mc:m:${Buffer.alloc(16, 0xff).toString('base64url')}`,
+      `${flowKey.slice(0, -1)}B`, // the same 16 bytes with a bit canonical base64url leaves zero
+      `${flowKey.slice(0, -1)}!`,
+      flowKey.slice(0, -1),
+      `${flowKey}A`,
+      `MC:m:${flowKey.slice(5)}`,
+      '\u0000'.repeat(16), // what the first key is held as
+      `\u0100${flowKey}`,
+      '',
+    ];
+    const key = fc.oneof(
+      fc
+        .uint8Array({ minLength: 16, maxLength: 16 })
+        .map((b) => `mc:m:${Buffer.from(b).toString('base64url')}`),
+      fc.string({ unit: fc.nat({ max: 0x1ff }).map((c) => String.fromCharCode(c)), maxLength: 28 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(key, { maxLength: 20 }), async (random) => {
+        const keys = [...new Set([...fixed, ...random])];
+        const store = memoryStore();
+        for (const [i, k] of keys.entries()) {
+          const reply = await store.step(k, {
+            kind: 'start',
+            now,
+            limits,
+            purpose: 'login',
+            challengeId: `c${i}`,
+            codeTag: 't',
+            expiresAt: now + 60_000,
+            locale: 'en',
+          });
+          expect(reply.ok).toBe(true);
+        }
+        expect(store.size).toBe(keys.length);
+        for (const [i, k] of keys.entries()) {
+          const step = { now, limits, purpose: 'login', gen: 1 } as const;
+          expect(await store.step(k, { ...step, kind: 'inspect', challengeId: `c${i}` })).toMatchObject({
+            ok: true,
+            status: 'pending',
+          });
+          // Another key's challenge is not in this record: never pending here.
+          const other = `c${(i + 1) % keys.length}`;
+          expect(await store.step(k, { ...step, kind: 'inspect', challengeId: other })).not.toMatchObject({
+            status: 'pending',
+          });
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('rejects a bad maxRecords', () => {
     for (const maxRecords of [0, -1, 1.5, Number.NaN]) {
       expect(() => memoryStore({ maxRecords })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     }
+  });
+});
+
+// The memory store keeps each record in its own compact form (src/stores/_packed-record.ts). Whatever the
+// rules can produce must read back exactly; whatever it did not write must fail closed.
+describe('the memory store packed form', () => {
+  const LIMITS: StepLimits = {
+    sendLimits: [
+      { max: 3, windowMs: 60_000 },
+      { max: 5, windowMs: 3_600_000 },
+    ],
+    failureLimit: { max: 8, windowMs: 86_400_000 },
+    maxAttempts: 3,
+    resendWindowMs: 3_600_000,
+    resendCooldownMs: 30_000,
+  };
+  // Any UTF-16 code unit (lone surrogates too), so every kind of string the form has is reached.
+  const anyText = fc.string({
+    unit: fc.nat({ max: 0xffff }).map((c) => String.fromCharCode(c)),
+    maxLength: 30,
+  });
+  const base64url = (n: number) =>
+    fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('base64url'));
+  const word = fc.oneof(
+    fc.constantFrom('login', 'signup', 'email-change', 'en', 'de', 'constructor', '0', '42', ''),
+    anyText,
+  );
+  const idText = fc.oneof(base64url(16), base64url(9), anyText);
+
+  const roundTrips = (record: MailboxRecord, base: number) => {
+    const packed = packRecord(record, base);
+    expect(packedBase(packed)).toBe(base);
+    const back = unpackRecord(packed);
+    expect(Object.getPrototypeOf(back.purposes)).toBe(Object.prototype);
+    // Purposes as entries: a purpose named `constructor` would otherwise be read as the object's type.
+    const view = (r: MailboxRecord) => ({ ...r, purposes: Object.entries(r.purposes) });
+    expect(view(back)).toStrictEqual(view(record));
+    return packed;
+  };
+
+  it('reads back every record the rules produce, at every step (fast-check)', () => {
+    const action = fc.record({
+      kind: fc.constantFrom('start', 'resend', 'verify', 'verify', 'inspect', 'cancel', 'notice', 'release'),
+      advanceMs: fc.constantFrom(0, 1, 999, 30_000, 60_000, 600_000, 3_600_000, 86_400_000),
+      // Not `__proto__`: the flow refuses it as a purpose, and the rules do not take it.
+      purpose: word.filter((p) => p !== '__proto__'),
+      pick: fc.nat({ max: 5 }),
+      gen: fc.nat({ max: 3 }),
+      matched: fc.boolean(),
+      challengeId: idText,
+      codeTag: idText,
+      locale: fc.option(word, { nil: null }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(action, { maxLength: 40 }),
+        fc.integer({ min: 0, max: 2 ** 46 }),
+        (list, start) => {
+          let now = start;
+          let record: MailboxRecord | null = null;
+          const started: Array<{ purpose: string; challengeId: string; gen: number }> = [];
+          let lastSend: { sentAt: number; undo: Undo | null } | null = null;
+          for (const a of list) {
+            now += a.advanceMs;
+            const base = { now, limits: LIMITS };
+            const c = started[started.length - 1 - a.pick] ?? {
+              purpose: a.purpose,
+              challengeId: a.challengeId,
+              gen: 1,
+            };
+            const ref = { ...base, purpose: c.purpose, challengeId: c.challengeId, gen: c.gen + a.gen - 1 };
+            let s: FlowStep;
+            if (a.kind === 'start') {
+              const { purpose, challengeId, codeTag } = a;
+              s = {
+                ...base,
+                kind: 'start',
+                purpose,
+                challengeId,
+                codeTag,
+                expiresAt: now + 600_000,
+                locale: a.locale ?? 'en',
+              };
+            } else if (a.kind === 'resend') {
+              s = { ...ref, kind: 'resend', codeTag: a.codeTag, expiresAt: now + 600_000, locale: a.locale };
+            } else if (a.kind === 'verify') {
+              s = { ...ref, kind: 'verify', matched: a.matched, codeTag: a.matched ? '' : a.codeTag };
+            } else if (a.kind === 'inspect' || a.kind === 'cancel') {
+              s = { ...ref, kind: a.kind };
+            } else if (a.kind === 'notice' || !lastSend) {
+              s = { ...base, kind: 'notice' };
+            } else {
+              s = { ...base, kind: 'release', ...lastSend };
+            }
+            const { record: after, reply, expiresAt } = applyStep(record, s);
+            if (s.kind === 'inspect') continue;
+            if ((s.kind === 'start' || s.kind === 'resend') && reply.ok) {
+              lastSend = { sentAt: now, undo: reply.undo };
+              if (s.kind === 'start')
+                started.push({ purpose: s.purpose, challengeId: s.challengeId, gen: 1 });
+              else started.push({ ...c, gen: reply.gen });
+            }
+            record = after;
+            if (after) roundTrips(after, expiresAt!);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads back any record shape, exactly, in the compact form or else as JSON (fast-check)', () => {
+    // Times as the flow makes them (safe integers), and as no flow does (fractions, beyond 2^53, negative).
+    const time = fc.oneof(
+      { weight: 30, arbitrary: fc.integer({ min: 0, max: 2 ** 47 }) },
+      {
+        weight: 1,
+        arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }).filter((t) => !Object.is(t, -0)),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(2 ** 53, -(2 ** 53), -1, 2 ** 48 + 0.5) },
+    );
+    const entry: fc.Arbitrary<ChallengeEntry> = fc.record(
+      {
+        id: idText,
+        gen: fc.oneof(fc.nat({ max: 5 }), fc.nat()),
+        attempts: fc.oneof(fc.nat({ max: 5 }), fc.nat()),
+        status: fc.constantFrom('pending', 'used', 'locked', 'cancelled'),
+        firstSentAt: time,
+        lastSentAt: time,
+        expiresAt: time,
+        codeTag: idText,
+        locale: word,
+      },
+      { noNullPrototype: true },
+    );
+    const state: fc.Arbitrary<PurposeState> = fc.record(
+      { challenges: fc.array(entry, { maxLength: 4 }), staleCodeTags: fc.array(idText, { maxLength: 4 }) },
+      { noNullPrototype: true },
+    );
+    const record: fc.Arbitrary<MailboxRecord> = fc.record(
+      {
+        v: fc.constant(1 as const),
+        sends: fc.array(time, { maxLength: 12 }),
+        failures: fc.array(time, { maxLength: 12 }),
+        // `__proto__` too: the packed form keeps whatever own properties the record has.
+        purposes: fc.dictionary(fc.oneof(word, fc.constant('__proto__')), state, {
+          maxKeys: 8,
+          noNullPrototype: true,
+        }),
+      },
+      { noNullPrototype: true },
+    );
+    let compact = 0;
+    fc.assert(
+      fc.property(record, fc.oneof(fc.integer({ min: 0, max: 2 ** 47 }), time), (r, base) => {
+        if (roundTrips(r, base).charCodeAt(0) !== '['.charCodeAt(0)) compact++;
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(compact).toBeGreaterThan(100); // both forms were exercised
+    expect(compact).toBeLessThan(1_000);
+  });
+
+  it('refuses a record it could not read back (NaN, Infinity, an unknown status) instead of storing another', () => {
+    const r = (sends: number[], status = 'pending') =>
+      ({
+        v: 1,
+        sends,
+        failures: [],
+        purposes: {
+          login: {
+            challenges: [
+              {
+                id: 'c',
+                gen: 1,
+                attempts: 0,
+                status,
+                firstSentAt: 1,
+                lastSentAt: 1,
+                expiresAt: 2,
+                codeTag: 't',
+                locale: 'en',
+              },
+            ],
+            staleCodeTags: [],
+          },
+        },
+      }) as MailboxRecord;
+    expect(() => packRecord(r([Number.NaN]), 10)).toThrow(TypeError);
+    expect(() => packRecord(r([1, Number.POSITIVE_INFINITY]), 10)).toThrow(TypeError);
+    expect(() => packRecord(r([1.5, Number.NaN]), 10)).toThrow(TypeError);
+    expect(() => packRecord(r([1], 'expired'), 10)).toThrow(TypeError);
+    expect(() => packRecord(r([1]), Number.NaN)).toThrow(TypeError);
+    expect(unpackRecord(packRecord(r([1]), 10))).toStrictEqual(r([1]));
+  });
+
+  it('fails closed on anything it did not write: cut short, run long, or not a record at all', () => {
+    const r: MailboxRecord = {
+      v: 1,
+      sends: [1_000, 2_000],
+      failures: [1_500],
+      purposes: {
+        login: {
+          challenges: [
+            {
+              id: 'AAAAAAAAAAAAAAAAAAAAAA',
+              gen: 2,
+              attempts: 1,
+              status: 'pending',
+              firstSentAt: 1_000,
+              lastSentAt: 2_000,
+              expiresAt: 602_000,
+              codeTag: 'ÿé\u0100',
+              locale: 'fr',
+            },
+          ],
+          staleCodeTags: ['x'],
+        },
+      },
+    };
+    for (const packed of [packRecord(r, 3_602_000), packRecord(r, 3_602_000.5)]) {
+      expect(unpackRecord(packed)).toStrictEqual(r);
+      for (let n = 0; n < packed.length; n++) expect(() => unpackRecord(packed.slice(0, n))).toThrow();
+      expect(() => unpackRecord(`${packed}\u0000`)).toThrow();
+      expect(() => unpackRecord(`${packed}]`)).toThrow();
+    }
+    for (const garbage of [
+      '',
+      'null',
+      '{}',
+      '[]',
+      '[1,[],[],{}]',
+      '\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0009',
+      '\u0002abc',
+    ])
+      expect(() => unpackRecord(garbage)).toThrow();
+    // A record with no readable expiry is never taken for expired (the sweep keeps it; reading it fails).
+    for (const garbage of ['', '\u0001', '\u0001abc', 'null', '[x,1]']) expect(packedBase(garbage)).toBeNaN();
   });
 });
