@@ -10,7 +10,7 @@ import {
   renderResolved,
   resolveMessage,
 } from '../email/render.js';
-import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
+import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
 import { toBase64url, utf8 } from '../lib/_bytes.js';
 import {
@@ -237,9 +237,9 @@ const optionsSchema = z.object({
   onEvent: z.function().optional(),
 });
 
+// Every refusal is `fail(error)`; an error is `new MailboxChallengeError(code, ...)`, or invalidInput(fields)
+// for INVALID_INPUT, as everywhere else in the library.
 const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
-const err = (code: MailboxChallengeErrorCode, details?: { retryAfterSeconds?: number }) =>
-  fail(new MailboxChallengeError(code, undefined, details));
 
 /** A store that broke its contract (threw, hung, answered nonsense): the flow answers STORE_UNAVAILABLE. */
 class StoreFailure extends Error {}
@@ -353,15 +353,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     'options',
   );
   if (typeof options.sender?.send !== 'function') {
-    throw new MailboxChallengeError('INVALID_INPUT', 'sender must have a send(mail) method', {
-      fields: ['sender'],
-    });
+    throw invalidInput(['sender'], 'sender must have a send(mail) method');
   }
   const store = options.store ?? memoryStore();
   if (typeof store?.step !== 'function') {
-    throw new MailboxChallengeError('INVALID_INPUT', 'store must implement step(key, step)', {
-      fields: ['store'],
-    });
+    throw invalidInput(['store'], 'store must implement step(key, step)');
   }
   const sender = options.sender;
   const onEvent = options.onEvent;
@@ -635,10 +631,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('resend', async () => {
         const t = now();
         const ref = openRef(input);
-        if (!ref) return err('INVALID_CHALLENGE');
+        if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
         const p = ref.payload;
         // Checked again by the store against the first send; this only saves a round trip.
-        if (t >= p.createdAt + limits.resendWindowMs) return err('CHALLENGE_EXPIRED');
+        if (t >= p.createdAt + limits.resendWindowMs)
+          return fail(new MailboxChallengeError('CHALLENGE_EXPIRED'));
         const { locale, acceptLanguage, ...rest } = parseInput(localeSchema, {
           locale: input.locale,
           acceptLanguage: input.acceptLanguage,
@@ -673,14 +670,12 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('verify', async () => {
         const t = now();
         if (typeof (input as Partial<FlowVerifyInput> | null)?.purpose !== 'string') {
-          return fail(
-            new MailboxChallengeError('INVALID_INPUT', 'purpose is required', { fields: ['purpose'] }),
-          );
+          return fail(invalidInput(['purpose'], 'purpose is required'));
         }
         const checked = inspectRequest(input, keys, t);
         if (!checked.ok) return checked;
         const ref = refOf(checked.challengeId, checked.opened.payload);
-        if (!ref) return err('INVALID_CHALLENGE');
+        if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
         const p = ref.payload;
         const matched = codeMatches(checked);
         const reply = await step(ref.key, {
@@ -717,7 +712,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('inspect', async () => {
         const t = now();
         const ref = openRef(input);
-        if (!ref) return err('INVALID_CHALLENGE');
+        if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
         const p = ref.payload;
         const reply = await step(ref.key, {
           kind: 'inspect',
@@ -746,7 +741,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('cancel', async () => {
         const t = now();
         const ref = openRef(input);
-        if (!ref) return err('INVALID_CHALLENGE');
+        if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
         const reply = await step(ref.key, {
           kind: 'cancel',
           now: t,
@@ -765,11 +760,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const from = addressOf(oldEmail)!;
         const to = addressOf(newEmail)!;
         if (from.mailbox === to.mailbox) {
-          return fail(
-            new MailboxChallengeError('INVALID_INPUT', 'the new address is the old one', {
-              fields: ['newEmail'],
-            }),
-          );
+          return fail(invalidInput(['newEmail'], 'the new address is the old one'));
         }
         const key = recordKey(from.mailbox);
         const reply = await step(key, { kind: 'notice', now: t, limits });
