@@ -123,6 +123,19 @@ export const MAX_PURPOSES = 8;
 
 export const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purposes: {} });
 
+/**
+ * Sets a purpose as an own data property: plain assignment of `__proto__` would replace the object's
+ * prototype instead of adding a purpose.
+ */
+function setPurpose(purposes: Record<string, PurposeState>, purpose: string, state: PurposeState): void {
+  Object.defineProperty(purposes, purpose, {
+    value: state,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 /** A purpose's state, read as an own property only: a purpose named `constructor` is just a name. */
 const stateOf = (r: MailboxRecord, purpose: string): PurposeState | undefined =>
   Object.hasOwn(r.purposes, purpose) ? r.purposes[purpose] : undefined;
@@ -322,7 +335,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       const refused = reserveSend(r, s);
       if (refused) return refused;
       const state = stateOf(r, s.purpose) ?? { challenges: [], staleCodeTags: [] };
-      r.purposes[s.purpose] = state;
+      setPurpose(r.purposes, s.purpose, state);
       const previous = state.challenges[state.challenges.length - 1];
       const staleAdded: string[] = [];
       if (previous?.status === 'pending') pushStale(state, previous.codeTag, staleAdded);
@@ -465,10 +478,10 @@ function trimPurposes(r: MailboxRecord, keep: string): void {
 function cloneRecord(r: MailboxRecord): MailboxRecord {
   const purposes: Record<string, PurposeState> = {};
   for (const [p, state] of Object.entries(r.purposes)) {
-    purposes[p] = {
+    setPurpose(purposes, p, {
       challenges: state.challenges.map((c) => ({ ...c })),
       staleCodeTags: [...state.staleCodeTags],
-    };
+    });
   }
   return { v: 1, sends: [...r.sends], failures: [...r.failures], purposes };
 }
@@ -508,7 +521,7 @@ export function decodeRecord(text: string): MailboxRecord {
   if (raw?.v !== 1) throw new TypeError('mailbox record: unknown version');
   const purposes: Record<string, PurposeState> = {};
   for (const [p, state] of Object.entries(raw.purposes ?? {})) {
-    purposes[p] = { challenges: list(state.challenges), staleCodeTags: list(state.staleCodeTags) };
+    setPurpose(purposes, p, { challenges: list(state.challenges), staleCodeTags: list(state.staleCodeTags) });
   }
   return { v: 1, sends: list(raw.sends), failures: list(raw.failures), purposes };
 }

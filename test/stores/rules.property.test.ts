@@ -26,7 +26,8 @@ const LIMITS: StepLimits = {
   resendWindowMs: 3_600_000,
   resendCooldownMs: 30_000,
 };
-const PURPOSES = ['login', 'signup'] as const;
+// `__proto__` too: a purpose is an own property whatever its name (plain assignment would set the prototype).
+const PURPOSES = ['login', 'signup', '__proto__'] as const;
 const TAGS = ['t0', 't1', 't2', 't3'] as const;
 
 /** Which generation a step names: the newest the flow issued for it (usual), an older one, or a newer one. */
@@ -65,7 +66,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       do: fc.constant('start' as const),
-      purpose: fc.nat({ max: 1 }),
+      purpose: fc.nat({ max: PURPOSES.length - 1 }),
       tag: fc.nat({ max: 3 }),
     }),
   },
