@@ -1,4 +1,4 @@
-import type { FlowStep, StepReply } from './flow/_state.js';
+import type { FlowStep, StepReply } from './flow/state.js';
 
 export type {
   ChallengeEntry,
@@ -7,7 +7,7 @@ export type {
   PurposeState,
   StepLimits,
   StepReply,
-} from './flow/_state.js';
+} from './flow/state.js';
 
 /**
  * Where the flow keeps its state: one small record per mailbox, changed by one atomic step per request.

@@ -43,7 +43,6 @@ export {
   type MailboxChallengeErrorCode,
   type MailboxChallengeErrorDetails,
 } from './errors.js';
-export { applyStep, decodeRecord, encodeRecord } from './flow/_state.js';
 export {
   type ChallengeRef,
   type ChallengeState,
@@ -60,6 +59,7 @@ export {
 } from './flow/create-flow.js';
 export { guessRisk } from './flow/guess-risk.js';
 export { DEFAULT_POLICY, type MailboxPolicy, type WindowLimit } from './flow/policy.js';
+export { applyStep, decodeRecord, encodeRecord } from './flow/state.js';
 export { generateKey, type MailboxKey, type MailboxKeys, parseKeys } from './keys.js';
 export { type ConsoleSenderOptions, consoleSender } from './senders/console.js';
 export {

@@ -38,8 +38,8 @@ import { type ChallengePayload, openChallenge } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
 import type { CodeAlphabet, JsonObject, MailboxChallenge, MailboxKeys, VerifyInput } from '../types.js';
 import type { Result } from '../verify.js';
-import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './_state.js';
 import { type MailboxPolicy, resolvePolicy } from './policy.js';
+import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './state.js';
 
 /** Options of {@link createMailboxFlow}. */
 export interface MailboxFlowOptions {

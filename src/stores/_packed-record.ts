@@ -13,7 +13,7 @@
 //   and its stale code tags: count, then each (string).
 // A record this cannot express exactly (a time that is not a safe integer, say: the flow never makes one,
 // but a store takes any step) is kept as positional JSON instead, which starts with `[`.
-import type { ChallengeEntry, MailboxRecord, PurposeState } from '../flow/_state.js';
+import type { ChallengeEntry, MailboxRecord, PurposeState } from '../flow/state.js';
 import { NativeBuffer } from '../lib/_native.js';
 
 const COMPACT = 0x01;

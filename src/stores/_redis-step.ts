@@ -1,4 +1,4 @@
-// The flow's rules (src/flow/_state.ts) as one Lua script, so a step is one EVALSHA: one round trip, atomic
+// The flow's rules (src/flow/state.ts) as one Lua script, so a step is one EVALSHA: one round trip, atomic
 // on the server, one key (KEYS[1], the mailbox record), safe on Redis Cluster. It is a second copy of the
 // rules, held to the first by the conformance suite that runs every store (test/stores/conformance.ts).
 // Redis's Lua is 5.1: arrays start at 1, numbers are doubles (epoch ms are exact), cjson writes an empty

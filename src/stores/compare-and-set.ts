@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStepInPlace, decodeRecord, encodeRecord } from '../flow/_state.js';
+import { applyStepInPlace, decodeRecord, encodeRecord } from '../flow/state.js';
 
 /** What a key-value system with versioned writes (DynamoDB, etcd, a KV with ETags) provides. */
 export interface CompareAndSetAdapter {

@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStepInPlace } from '../flow/_state.js';
+import { applyStepInPlace } from '../flow/state.js';
 import { packedBase, packRecord, unpackRecord } from './_packed-record.js';
 
 /** Options of {@link memoryStore}. */

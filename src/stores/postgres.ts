@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStepInPlace, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/_state.js';
+import { applyStepInPlace, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/state.js';
 
 /** Runs SQL: `query(text, values)` resolving to `{ rows }`. */
 export interface PostgresQueryable {

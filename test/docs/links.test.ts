@@ -66,7 +66,7 @@ describe('documentation links', () => {
   });
 });
 
-// Paths the pages name in code spans (`src/flow/_state.ts`, `test/vectors/v1.json`): each must exist, so a
+// Paths the pages name in code spans (`src/flow/state.ts`, `test/vectors/v1.json`): each must exist, so a
 // moved file cannot leave a page pointing at nothing. Globs and placeholders (`*`, `<`, `{`) are skipped.
 describe('files the documentation names', () => {
   const docs = pages.filter((p) => p.startsWith('docs/') || p === 'README.md');

@@ -1,4 +1,4 @@
-// One conformance suite for every ChallengeStore. The rules are written once (src/flow/_state.ts); each
+// One conformance suite for every ChallengeStore. The rules are written once (src/flow/state.ts); each
 // store runs them (memory, compare-and-set, Postgres) or mirrors them (the Redis script), and this suite
 // holds every one of them to the same behaviour: two app servers (two flows, each with its own store
 // object, sender and possibly its own key order) sharing one backing store, on one fake clock.

@@ -2,7 +2,7 @@
 // conditional writes or a KV with ETags), both held to the shared conformance suite.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Undo } from '../../src/flow/_state.js';
+import type { Undo } from '../../src/flow/state.js';
 import {
   applyStep,
   type ChallengeEntry,
