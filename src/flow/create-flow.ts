@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ChallengeStore, MailSender, OutgoingMail } from '../adapters.js';
 import { renderNotice } from '../email/notice.js';
 import {
@@ -195,9 +195,9 @@ export interface MailboxFlow {
 }
 
 const localeFields = {
-  locale: z.string().max(35).optional(),
-  acceptLanguage: z.string().max(4096).optional(),
-  message: perCallMessageOptionsSchema.optional(),
+  locale: z.optional(z.string().check(z.maxLength(35))),
+  acceptLanguage: z.optional(z.string().check(z.maxLength(4096))),
+  message: z.optional(perCallMessageOptionsSchema),
 };
 /**
  * A bounded memo (oldest entry out first) for the two costs a request pays twice over, once in start and
@@ -218,25 +218,23 @@ function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) 
 }
 const addressOf = boundedMemo(parseEmail);
 // The same rule as the core's emailField, through the memo: start parses the address once.
-const flowEmailField = z.string().refine((v) => addressOf(v) !== null, 'not an acceptable email address');
+const flowEmailField = z
+  .string()
+  .check(z.refine((v) => addressOf(v) !== null, 'not an acceptable email address'));
 
-const startSchema = z
-  .object({
-    email: flowEmailField,
-    purpose: purposeField,
-    userId: userIdField,
-    metadata: metadataField,
-    ...localeFields,
-  })
-  .strict();
+const startSchema = z.strictObject({
+  email: flowEmailField,
+  purpose: purposeField,
+  userId: userIdField,
+  metadata: metadataField,
+  ...localeFields,
+});
 const localeSchema = z.object(localeFields);
-const noticeSchema = z
-  .object({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields })
-  .strict();
+const noticeSchema = z.strictObject({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields });
 const optionsSchema = z.object({
-  headers: headersField.optional(),
-  storeSecret: z.string().optional(),
-  onEvent: z.function().optional(),
+  headers: z.optional(headersField),
+  storeSecret: z.optional(z.string()),
+  onEvent: z.optional(z.function()),
 });
 
 const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
