@@ -21,8 +21,9 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
-    // zod inlined and tree-shaken: a cold start parses one chunk instead of zod's ~95 modules (issue 11).
-    noExternal: [/^zod(\/|$)/],
+    // zod and @noble inlined and tree-shaken: a cold start reads a few chunks instead of resolving and
+    // compiling zod's ~95 modules and @noble's ~10 through their package exports (issue 11).
+    noExternal: [/^zod(\/|$)/, /^@noble\//],
   },
   {
     entry,
