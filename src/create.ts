@@ -84,21 +84,23 @@ export interface CreatedMailboxChallenge extends MailboxChallenge {
   message?: RenderedMessage;
 }
 
-export const createInputSchema = z.strictObject({
-  email: emailField,
-  purpose: purposeField,
-  userId: userIdField,
-  metadata: metadataField,
-  ttlSeconds: z.optional(ttlField),
-  codeLength: z.optional(codeLengthField),
-  codeAlphabet: z.optional(codeAlphabetField),
-  // `false` means "no message", like omitting it. Not a union: a union would report `message` instead of
-  // the field that failed (`message.appName`).
-  message: z.pipe(
-    z.transform((v: unknown) => (v === false ? undefined : v)),
-    z.optional(messageOptionsSchema),
-  ),
-});
+export const createInputSchema = z.lazy(() =>
+  z.strictObject({
+    email: emailField,
+    purpose: purposeField,
+    userId: userIdField,
+    metadata: metadataField,
+    ttlSeconds: z.optional(ttlField),
+    codeLength: z.optional(codeLengthField),
+    codeAlphabet: z.optional(codeAlphabetField),
+    // `false` means "no message", like omitting it. Not a union: a union would report `message` instead of
+    // the field that failed (`message.appName`).
+    message: z.pipe(
+      z.transform((v: unknown) => (v === false ? undefined : v)),
+      z.optional(messageOptionsSchema),
+    ),
+  }),
+);
 
 /**
  * Turns validated input into the spec a challenge is drafted from.

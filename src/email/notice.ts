@@ -12,7 +12,7 @@ export interface EmailChangeNoticeInput extends Omit<MessageOptions, 'link' | 'c
   newEmail: string;
 }
 
-const noticeInputSchema = z.looseObject({ email: emailField, newEmail: emailField });
+const noticeInputSchema = z.lazy(() => z.looseObject({ email: emailField, newEmail: emailField }));
 
 /**
  * Renders a notice to an old address from options already validated by `messageOptionsSchema` (the flow's

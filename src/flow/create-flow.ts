@@ -194,11 +194,11 @@ export interface MailboxFlow {
   readonly policy: Readonly<MailboxPolicy>;
 }
 
-const localeFields = {
+const localeFields = () => ({
   locale: z.optional(z.string().check(z.maxLength(35))),
   acceptLanguage: z.optional(z.string().check(z.maxLength(4096))),
   message: z.optional(perCallMessageOptionsSchema),
-};
+});
 /**
  * A bounded memo (oldest entry out first) for the two costs a request pays twice over, once in start and
  * once in verify: parsing an address (IDNA included) and the keyed hash naming its record. Pure functions
@@ -218,24 +218,30 @@ function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) 
 }
 const addressOf = boundedMemo(parseEmail);
 // The same rule as the core's emailField, through the memo: start parses the address once.
-const flowEmailField = z
-  .string()
-  .check(z.refine((v) => addressOf(v) !== null, 'not an acceptable email address'));
+const flowEmailField = z.lazy(() =>
+  z.string().check(z.refine((v) => addressOf(v) !== null, 'not an acceptable email address')),
+);
 
-const startSchema = z.strictObject({
-  email: flowEmailField,
-  purpose: purposeField,
-  userId: userIdField,
-  metadata: metadataField,
-  ...localeFields,
-});
-const localeSchema = z.object(localeFields);
-const noticeSchema = z.strictObject({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields });
-const optionsSchema = z.object({
-  headers: z.optional(headersField),
-  storeSecret: z.optional(z.string()),
-  onEvent: z.optional(z.function()),
-});
+const startSchema = z.lazy(() =>
+  z.strictObject({
+    email: flowEmailField,
+    purpose: purposeField,
+    userId: userIdField,
+    metadata: metadataField,
+    ...localeFields(),
+  }),
+);
+const localeSchema = z.lazy(() => z.object(localeFields()));
+const noticeSchema = z.lazy(() =>
+  z.strictObject({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields() }),
+);
+const optionsSchema = z.lazy(() =>
+  z.object({
+    headers: z.optional(headersField),
+    storeSecret: z.optional(z.string()),
+    onEvent: z.optional(z.function()),
+  }),
+);
 
 const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
 const err = (code: MailboxChallengeErrorCode, details?: { retryAfterSeconds?: number }) =>

@@ -83,21 +83,25 @@ export const DEFAULT_POLICY = {
 
 const positiveInt = (max?: number) =>
   z.int().check(z.positive(), ...(max === undefined ? [] : [z.maximum(max)]));
-const windowLimit = z.strictObject({ max: positiveInt(), windowSeconds: positiveInt(31_536_000) });
+const windowLimit = z.lazy(() =>
+  z.strictObject({ max: positiveInt(), windowSeconds: positiveInt(31_536_000) }),
+);
 
-const policySchema = z.partial(
-  z.strictObject({
-    ttlSeconds: ttlField,
-    codeLength: codeLengthField,
-    codeAlphabet: codeAlphabetField,
-    maxAttempts: positiveInt(100),
-    addressFailures: windowLimit,
-    sendLimits: z.array(windowLimit).check(z.maxLength(8)),
-    resendWindowSeconds: positiveInt(86_400),
-    resendCooldownSeconds: z.int().check(z.minimum(0), z.maximum(3_600)),
-    storeTimeoutMs: positiveInt(60_000),
-    sendTimeoutMs: positiveInt(300_000),
-  }),
+const policySchema = z.lazy(() =>
+  z.partial(
+    z.strictObject({
+      ttlSeconds: ttlField,
+      codeLength: codeLengthField,
+      codeAlphabet: codeAlphabetField,
+      maxAttempts: positiveInt(100),
+      addressFailures: windowLimit,
+      sendLimits: z.array(windowLimit).check(z.maxLength(8)),
+      resendWindowSeconds: positiveInt(86_400),
+      resendCooldownSeconds: z.int().check(z.minimum(0), z.maximum(3_600)),
+      storeTimeoutMs: positiveInt(60_000),
+      sendTimeoutMs: positiveInt(300_000),
+    }),
+  ),
 );
 
 /** Merges a partial policy over the defaults; throws INVALID_INPUT (`policy.*` fields) for bad values. */

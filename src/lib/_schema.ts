@@ -26,34 +26,40 @@ export const LIMITS = {
   userIdLength: 255,
 } as const;
 
-export const emailField = z
-  .string()
-  .check(z.refine((v) => parseEmail(v) !== null, 'not an acceptable email address'));
-export const purposeField = z
-  .string()
-  .check(z.regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"'));
+export const emailField = z.lazy(() =>
+  z.string().check(z.refine((v) => parseEmail(v) !== null, 'not an acceptable email address')),
+);
+export const purposeField = z.lazy(() =>
+  z.string().check(z.regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"')),
+);
 // No lone surrogate: it has no UTF-8 form, so the userId returned on verify would differ from the one given.
 const USER_ID = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
-export const userIdField = z.nullish(
-  z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(LIMITS.userIdLength),
-      z.regex(USER_ID, 'no control characters or lone surrogates'),
-    ),
-);
-export const metadataField = z.nullish(
-  z.custom<Record<string, unknown>>(
-    (v) => serializeMetadata(v) !== null,
-    'metadata must be a JSON object under 1 KiB',
+export const userIdField = z.lazy(() =>
+  z.nullish(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(LIMITS.userIdLength),
+        z.regex(USER_ID, 'no control characters or lone surrogates'),
+      ),
   ),
 );
-export const ttlField = z.int().check(z.minimum(LIMITS.ttlSeconds.min), z.maximum(LIMITS.ttlSeconds.max));
-export const codeLengthField = z
-  .int()
-  .check(z.minimum(LIMITS.codeLength.min), z.maximum(LIMITS.codeLength.max));
-export const codeAlphabetField = z.enum(['digits', 'base32']);
+export const metadataField = z.lazy(() =>
+  z.nullish(
+    z.custom<Record<string, unknown>>(
+      (v) => serializeMetadata(v) !== null,
+      'metadata must be a JSON object under 1 KiB',
+    ),
+  ),
+);
+export const ttlField = z.lazy(() =>
+  z.int().check(z.minimum(LIMITS.ttlSeconds.min), z.maximum(LIMITS.ttlSeconds.max)),
+);
+export const codeLengthField = z.lazy(() =>
+  z.int().check(z.minimum(LIMITS.codeLength.min), z.maximum(LIMITS.codeLength.max)),
+);
+export const codeAlphabetField = z.lazy(() => z.enum(['digits', 'base32']));
 /** One line of text without control characters (a rendered subject, an address as typed). */
 export const textField = (max: number) =>
   z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_CONTROL, 'no control characters'));
