@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/_zod.js';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/_zod.js';
 import type { MailSender, OutgoingMail } from '../adapters.js';
 import { invalidInput } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
