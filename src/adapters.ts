@@ -27,8 +27,11 @@ export type {
  * - **Failures.** Reject (or time out) on any failure: the flow answers STORE_UNAVAILABLE, never `ok: true`.
  */
 export interface ChallengeStore {
-  /** Applies one flow step atomically to the record under `key` and returns the step's reply. */
-  step(key: string, step: FlowStep): Promise<StepReply>;
+  /**
+   * Applies one flow step atomically to the record under `key` and returns the step's reply: a promise,
+   * or the reply itself from an in-process store (the flow then needs no timeout for it).
+   */
+  step(key: string, step: FlowStep): StepReply | Promise<StepReply>;
 }
 
 /** One email, rendered and ready for any provider, with the raw values for hosts' own templates. */

@@ -12,13 +12,11 @@ import {
   DEFAULTS,
   draftChallenge,
   drawSize,
-  type MailboxChallenge,
   sealDraft,
   userIdProblem,
 } from './lib/_challenge.js';
-import type { CodeAlphabet } from './lib/_code.js';
-import { type JsonObject, serializeMetadata } from './lib/_json.js';
-import { type MailboxKeys, resolveKeys } from './lib/_keys.js';
+import { serializeMetadata } from './lib/_json.js';
+import { resolveKeys } from './lib/_keys.js';
 import { randomBytes } from './lib/_random.js';
 import {
   codeAlphabetField,
@@ -32,6 +30,7 @@ import {
   ttlField,
   userIdField,
 } from './lib/_schema.js';
+import type { CodeAlphabet, JsonObject, MailboxChallenge, MailboxKeys } from './types.js';
 
 /** Input of {@link createMailboxChallenge}. */
 export interface CreateMailboxChallengeInput {

@@ -61,9 +61,6 @@ export {
 export { guessRisk } from './flow/guess-risk.js';
 export { DEFAULT_POLICY, type MailboxPolicy, type WindowLimit } from './flow/policy.js';
 export { generateKey, type MailboxKey, type MailboxKeys, parseKeys } from './keys.js';
-export type { MailboxChallenge } from './lib/_challenge.js';
-export type { CodeAlphabet } from './lib/_code.js';
-export type { JsonObject, JsonValue } from './lib/_json.js';
 export { type ConsoleSenderOptions, consoleSender } from './senders/console.js';
 export {
   type CompareAndSetAdapter,
@@ -72,4 +69,5 @@ export {
   compareAndSetStore,
 } from './stores/compare-and-set.js';
 export { MemoryStoreFullError, type MemoryStoreOptions, memoryStore } from './stores/memory.js';
+export type { CodeAlphabet, JsonObject, JsonValue, MailboxChallenge } from './types.js';
 export { type Result, type VerifyInput, verifyMailboxChallenge } from './verify.js';

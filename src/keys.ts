@@ -1,9 +1,10 @@
 import { invalidInput } from './errors.js';
 import { toBase64url } from './lib/_bytes.js';
-import { KEY_ID, type MailboxKey, type MailboxKeys, resolveKeys } from './lib/_keys.js';
+import { KEY_ID, resolveKeys } from './lib/_keys.js';
 import { randomBytes } from './lib/_random.js';
+import type { MailboxKey, MailboxKeys } from './types.js';
 
-export type { MailboxKey, MailboxKeys } from './lib/_keys.js';
+export type { MailboxKey, MailboxKeys } from './types.js';
 
 /**
  * Creates a new random key: 32 bytes from the platform CSPRNG, base64url-encoded.

@@ -1,16 +1,11 @@
 import type { MailboxChallengeConfig } from './create.js';
 import { MailboxChallengeError } from './errors.js';
-import {
-  codeMatches,
-  inspect,
-  type MailboxChallenge,
-  publicChallenge,
-  type VerifyInput,
-} from './lib/_challenge.js';
+import { codeMatches, inspect, publicChallenge } from './lib/_challenge.js';
 import { resolveKeys } from './lib/_keys.js';
 import { readClock } from './lib/_schema.js';
+import type { MailboxChallenge, VerifyInput } from './types.js';
 
-export type { VerifyInput } from './lib/_challenge.js';
+export type { VerifyInput } from './types.js';
 
 /** `{ ok: true, ...value }` or `{ ok: false, error }`. */
 export type Result<T> = ({ ok: true } & T) | { ok: false; error: MailboxChallengeError };

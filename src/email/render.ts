@@ -534,8 +534,16 @@ export function renderChallengeMessage(args: {
   expiresAt?: number;
   options: MessageOptions;
 }): RenderedMessage {
+  return renderResolved(args, resolveMessage(args.options));
+}
+
+/** {@link renderChallengeMessage} for options already resolved (the flow resolves once per start). */
+export function renderResolved(
+  args: Parameters<typeof renderChallengeMessage>[0],
+  resolved: ReturnType<typeof resolveMessage>,
+): RenderedMessage {
   const { options } = args;
-  const { catalog, locale, host } = resolveMessage(options);
+  const { catalog, locale, host } = resolved;
   const strings = catalog.strings(locale);
   const link = options.link ? fillLinkTemplate(options.link.urlTemplate, args) : undefined;
   const filled = fill(

@@ -149,12 +149,21 @@ const failuresLeft = (r: MailboxRecord, s: StepBase) =>
 const entryEnd = (e: ChallengeEntry, limits: StepLimits) =>
   Math.max(e.expiresAt, e.firstSentAt + limits.resendWindowMs);
 
+/** The longest send window in ms (0 with no send limits): sends older than it are read by no rule. */
+function longestSendWindow(limits: StepLimits): number {
+  let longest = 0;
+  for (const l of limits.sendLimits) if (l.windowMs > longest) longest = l.windowMs;
+  return longest;
+}
+
 /** Drops what no rule can read any more: events out of their windows, dead challenges, empty purposes. */
 export function prune(r: MailboxRecord, s: StepBase): void {
-  const longestSend = Math.max(0, ...s.limits.sendLimits.map((l) => l.windowMs));
+  const longestSend = longestSendWindow(s.limits);
   r.sends = inWindow(r.sends, s.now, longestSend);
   r.failures = inWindow(r.failures, s.now, s.limits.failureLimit.windowMs);
-  for (const [purpose, state] of Object.entries(r.purposes)) {
+  for (const purpose in r.purposes) {
+    if (!Object.hasOwn(r.purposes, purpose)) continue;
+    const state = r.purposes[purpose]!;
     state.challenges = state.challenges.filter((e) => entryEnd(e, s.limits) > s.now);
     if (state.challenges.length === 0) delete r.purposes[purpose];
   }
@@ -163,7 +172,7 @@ export function prune(r: MailboxRecord, s: StepBase): void {
 /** Epoch ms until which the record must be kept (the store may drop it after), or null when it is empty. */
 export function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | null {
   let end = 0;
-  const longestSend = Math.max(0, ...limits.sendLimits.map((l) => l.windowMs));
+  const longestSend = longestSendWindow(limits);
   if (r.sends.length) end = Math.max(end, r.sends[r.sends.length - 1]! + longestSend);
   if (r.failures.length)
     end = Math.max(end, r.failures[r.failures.length - 1]! + limits.failureLimit.windowMs);
@@ -172,8 +181,15 @@ export function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | 
   return end === 0 ? null : end;
 }
 
-const refuse = (error: StepError, extra: { retryAfterMs?: number; attemptsRemaining?: number } = {}) =>
-  ({ ok: false, error, ...extra }) as const;
+function refuse(
+  error: StepError,
+  extra?: { retryAfterMs?: number; attemptsRemaining?: number },
+): Extract<StepReply, { ok: false }> {
+  const reply: Extract<StepReply, { ok: false }> = { ok: false, error };
+  if (extra?.retryAfterMs !== undefined) reply.retryAfterMs = extra.retryAfterMs;
+  if (extra?.attemptsRemaining !== undefined) reply.attemptsRemaining = extra.attemptsRemaining;
+  return reply;
+}
 
 /** The answer when a challenge is used, locked or cancelled: the right and a wrong code get the same one. */
 const closed = (e: ChallengeEntry) =>
@@ -181,12 +197,13 @@ const closed = (e: ChallengeEntry) =>
 
 function describe(
   r: MailboxRecord,
-  s: ChallengeStepBase,
+  s: StepBase & { purpose: string },
   e: ChallengeEntry,
   undo: Undo | null = null,
+  gen = (s as ChallengeStepBase).gen,
 ): StepReply {
   const list = stateOf(r, s.purpose)!.challenges;
-  const current = list[list.length - 1] === e && s.gen === e.gen;
+  const current = list[list.length - 1] === e && gen === e.gen;
   const status: ChallengeStatus = e.status !== 'pending' ? e.status : current ? 'pending' : 'superseded';
   const resendable = e.status === 'pending' && s.now < e.firstSentAt + s.limits.resendWindowMs;
   return {
@@ -331,7 +348,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
         previousCurrent: previous?.id ?? null,
         staleAdded,
       };
-      return describe(r, { ...s, gen: 1 }, entry, undo);
+      return describe(r, s, entry, undo, 1);
     }
     case 'resend': {
       const e = find(found, s);
@@ -364,7 +381,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
         previousCurrent: current.id,
         staleAdded,
       };
-      return describe(r, { ...s, gen: e.gen }, e, undo);
+      return describe(r, s, e, undo, e.gen);
     }
     case 'verify': {
       const e = find(found, s);

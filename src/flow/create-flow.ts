@@ -7,7 +7,7 @@ import {
   messageOptionsSchema,
   type PerCallMessageOptions,
   perCallMessageOptionsSchema,
-  renderChallengeMessage,
+  renderResolved,
   resolveMessage,
 } from '../email/render.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
@@ -19,15 +19,12 @@ import {
   draftChallenge,
   drawSize,
   inspect as inspectRequest,
-  type MailboxChallenge,
   publicChallenge,
   sealDraft,
-  type VerifyInput,
 } from '../lib/_challenge.js';
-import type { CodeAlphabet } from '../lib/_code.js';
 import { headersField } from '../lib/_headers.js';
-import { type JsonObject, serializeMetadata } from '../lib/_json.js';
-import { type MailboxKeys, mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
+import { serializeMetadata } from '../lib/_json.js';
+import { mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
 import {
   metadataField,
@@ -39,6 +36,7 @@ import {
 } from '../lib/_schema.js';
 import { type ChallengePayload, openChallenge } from '../lib/_token.js';
 import { memoryStore } from '../stores/memory.js';
+import type { CodeAlphabet, JsonObject, MailboxChallenge, MailboxKeys, VerifyInput } from '../types.js';
 import type { Result } from '../verify.js';
 import type { ChallengeStatus, FlowStep, StepLimits, StepReply, Undo } from './_state.js';
 import { type MailboxPolicy, resolvePolicy } from './policy.js';
@@ -250,18 +248,30 @@ const err = (code: MailboxChallengeErrorCode, details?: { retryAfterSeconds?: nu
 /** A store that broke its contract (threw, hung, answered nonsense): the flow answers STORE_UNAVAILABLE. */
 class StoreFailure extends Error {}
 
-/** Resolves like `promise`, or rejects with `onTimeout()` after `ms`; the timer never outlives it. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+/**
+ * Settles like `pending`, or rejects with `onTimeout()` after `ms`: one timer, cleared as soon as
+ * `pending` settles, so it never outlives the call.
+ */
+function withTimeout<T>(pending: PromiseLike<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (reason: unknown) => {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    );
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';
 
 const STEP_ERRORS = new Set<string>([
   'INVALID_CHALLENGE',
@@ -388,6 +398,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   const staleTag = (key: string, purpose: string, code: string) =>
     toBase64url(mac(namer.storeMac, utf8(`code\0${key}\0${purpose}\0${code}`)).subarray(0, 9));
 
+  // Call sites test `onEvent` first, so a flow without a hook builds no event objects.
   function emit(event: Omit<MailboxFlowEvent, 'at'>, at: number): void {
     if (!onEvent) return;
     try {
@@ -397,18 +408,22 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     }
   }
 
-  async function step(key: string, s: FlowStep): Promise<StepReply> {
+  function step(key: string, s: FlowStep): StepReply | Promise<StepReply> {
+    let pending: StepReply | PromiseLike<StepReply>;
     try {
-      const ms = policy.storeTimeoutMs;
-      const reply = await withTimeout(
-        Promise.resolve().then(() => store.step(key, s)),
-        ms,
-        () => new StoreFailure(`store step did not settle within ${ms} ms`),
-      );
-      return checkReply(reply);
+      pending = store.step(key, s);
     } catch (cause) {
-      throw cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
+      throw new StoreFailure('store step failed', { cause });
     }
+    // A store that answers synchronously (the memory store) cannot hang past its own return: no timer.
+    if (!isThenable(pending)) return checkReply(pending);
+    const ms = policy.storeTimeoutMs;
+    return withTimeout(pending, ms, () => new StoreFailure(`store step did not settle within ${ms} ms`)).then(
+      checkReply,
+      (cause: unknown) => {
+        throw cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
+      },
+    );
   }
 
   /** Runs a step body: store failures become STORE_UNAVAILABLE; anything else thrown is hostile input. */
@@ -435,34 +450,28 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   ): Promise<MailboxChallengeError | null> {
     try {
       const ms = policy.sendTimeoutMs;
-      await withTimeout(
-        Promise.resolve().then(() => sender.send(mail)),
-        ms,
-        () => new Error(`sender.send did not settle within ${ms} ms`),
-      );
+      const sending = sender.send(mail);
+      // A sender that answers synchronously has already finished: no timer.
+      if (isThenable(sending)) {
+        await withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
+      }
       return null;
     } catch (cause) {
       emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
-      await step(key, {
-        kind: 'release',
-        now: reserved.now,
-        limits,
-        sentAt: reserved.now,
-        undo: reserved.undo,
-      }).catch(
-        () => undefined, // the reservation then costs one send slot until its window passes
-      );
+      try {
+        await step(key, {
+          kind: 'release',
+          now: reserved.now,
+          limits,
+          sentAt: reserved.now,
+          undo: reserved.undo,
+        });
+      } catch {
+        // The reservation then costs one send slot until its window passes.
+      }
       return new MailboxChallengeError('SEND_FAILED', undefined, { cause });
     }
   }
-
-  const view = (reply: Extract<StepReply, { ok: true }>, expiresAt: number): ChallengeView => ({
-    expiresAt,
-    resendAvailableAt: reply.resendAvailableAt,
-    attemptsRemaining: reply.attemptsRemaining,
-    codeLength: policy.codeLength,
-    codeAlphabet: policy.codeAlphabet,
-  });
 
   function refused(
     reply: Extract<StepReply, { ok: false }>,
@@ -489,20 +498,29 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     stepInput: FlowStep,
     options: MessageOptions,
     t: number,
+    resolved?: ReturnType<typeof resolveMessage>,
   ): Promise<Result<IssuedChallenge>> {
     const reply = await step(key, stepInput);
     if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
     d.payload.generation = reply.gen;
-    const rendered = renderChallengeMessage({
-      purpose: spec.purpose,
-      code: d.code,
-      email: spec.email,
-      challengeId: d.challengeId,
-      ttlSeconds: spec.ttlSeconds,
-      expiresAt: d.payload.expiresAt,
-      // A resend that names no language keeps the first email's.
-      options: options.locale || options.acceptLanguage ? options : { ...options, locale: reply.locale },
-    });
+    // A resend that names no language keeps the first email's; a start resolved its options already.
+    const rendering = resolved
+      ? options
+      : options.locale || options.acceptLanguage
+        ? options
+        : { ...options, locale: reply.locale };
+    const rendered = renderResolved(
+      {
+        purpose: spec.purpose,
+        code: d.code,
+        email: spec.email,
+        challengeId: d.challengeId,
+        ttlSeconds: spec.ttlSeconds,
+        expiresAt: d.payload.expiresAt,
+        options: rendering,
+      },
+      resolved ?? resolveMessage(rendering),
+    );
     const mail: OutgoingMail = {
       to: spec.email,
       subject: rendered.subject,
@@ -521,29 +539,40 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
     const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
     if (failed) return fail(failed);
-    emit(
-      {
-        type: 'sent',
-        step: stepName,
-        purpose: spec.purpose,
-        challengeId: d.challengeId,
-        locale: rendered.locale,
-      },
-      t,
-    );
+    if (onEvent)
+      emit(
+        {
+          type: 'sent',
+          step: stepName,
+          purpose: spec.purpose,
+          challengeId: d.challengeId,
+          locale: rendered.locale,
+        },
+        t,
+      );
     return {
       ok: true as const,
       challengeId: d.challengeId,
       secret: sealDraft(k, d),
       email: spec.email,
-      ...view(reply, d.payload.expiresAt),
+      expiresAt: d.payload.expiresAt,
+      resendAvailableAt: reply.resendAvailableAt,
+      attemptsRemaining: reply.attemptsRemaining,
+      codeLength: policy.codeLength,
+      codeAlphabet: policy.codeAlphabet,
     };
   }
 
   const specOf = (
-    p: Omit<ChallengeSpec, 'ttlSeconds' | 'codeLength' | 'codeAlphabet' | 'maxUserIdBytes'>,
+    email: string,
+    purpose: string,
+    userId: string | null,
+    metadata: JsonObject | null,
   ): ChallengeSpec => ({
-    ...p,
+    email,
+    purpose,
+    userId,
+    metadata,
     ttlSeconds: policy.ttlSeconds,
     codeLength: policy.codeLength,
     codeAlphabet: policy.codeAlphabet,
@@ -576,14 +605,15 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         );
         const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
         const address = addressOf(email)!;
-        const spec = specOf({
-          email: address.address,
+        const spec = specOf(
+          address.address,
           purpose,
-          userId: userId ?? null,
-          metadata: metadata ? (JSON.parse(serializeMetadata(metadata)!) as JsonObject) : null,
-        });
+          userId ?? null,
+          metadata ? (JSON.parse(serializeMetadata(metadata)!) as JsonObject) : null,
+        );
         const d = draft(spec, t);
         const key = recordKey(address.mailbox);
+        const resolved = resolveMessage(options);
         return issue(
           'start',
           spec,
@@ -597,10 +627,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
             challengeId: d.challengeId,
             codeTag: staleTag(key, purpose, d.code),
             expiresAt: d.payload.expiresAt,
-            locale: resolveMessage(options).locale,
+            locale: resolved.locale,
           },
           options,
           t,
+          resolved,
         );
       }),
 
@@ -618,7 +649,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           message: input.message,
         });
         const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
-        const spec = specOf({ email: p.email, purpose: p.purpose, userId: p.userId, metadata: p.metadata });
+        const spec = specOf(p.email, p.purpose, p.userId, p.metadata);
         const d = draft(spec, t, ref.challengeId);
         d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
         return issue(
@@ -666,17 +697,21 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           matched,
           codeTag: matched ? '' : staleTag(ref.key, p.purpose, checked.code),
         });
-        const event = { step: 'verify' as const, purpose: p.purpose, challengeId: ref.challengeId };
+        const event = onEvent && {
+          step: 'verify' as const,
+          purpose: p.purpose,
+          challengeId: ref.challengeId,
+        };
         if (reply.ok) {
           // Success needs both halves: the code matched here, and the store marked the challenge used. A
           // store claiming success for a wrong code is broken, and a broken store fails closed.
           if (!matched || reply.status !== 'used') {
             throw new StoreFailure('the store accepted a step it should have refused');
           }
-          emit({ ...event, type: 'verified' }, t);
+          if (event) emit({ ...event, type: 'verified' }, t);
           return { ok: true as const, challenge: publicChallenge(ref.challengeId, p) };
         }
-        if (reply.error === 'INVALID_CODE') {
+        if (event && reply.error === 'INVALID_CODE') {
           emit({ ...event, type: reply.attemptsRemaining === 0 ? 'locked' : 'wrong_code' }, t);
         }
         return refusal(reply);
@@ -703,8 +738,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           purpose: p.purpose,
           email: p.email,
           status: expired ? ('expired' as const) : reply.status,
-          ...view(reply, p.expiresAt),
+          expiresAt: p.expiresAt,
+          resendAvailableAt: reply.resendAvailableAt,
           attemptsRemaining: reply.status === 'pending' && !expired ? reply.attemptsRemaining : 0,
+          codeLength: policy.codeLength,
+          codeAlphabet: policy.codeAlphabet,
         };
       }),
 

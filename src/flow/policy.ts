@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { DEFAULTS } from '../lib/_challenge.js';
-import type { CodeAlphabet } from '../lib/_code.js';
 import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';
+import type { CodeAlphabet } from '../types.js';
 
 /**
  * At most `max` events in any `windowSeconds` span (a sliding window, exact to the millisecond: an event

@@ -2,10 +2,8 @@ import * as z from '../lib/_zod.js';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
-import type { MailboxChallenge } from '../lib/_challenge.js';
-import type { CodeAlphabet } from '../lib/_code.js';
-import type { JsonObject } from '../lib/_json.js';
 import { parseInput, purposeField } from '../lib/_schema.js';
+import type { CodeAlphabet, JsonObject, MailboxChallenge } from '../types.js';
 import { BodyError, readFields } from './_body.js';
 import {
   type ChallengeCookie,

@@ -1,9 +1,10 @@
 // The pieces createMailboxChallenge, verifyMailboxChallenge and the flow share.
+
 import { invalidInput, MailboxChallengeError } from '../errors.js';
+import type { CodeAlphabet, JsonObject, MailboxChallenge } from '../types.js';
 import { parseEmail } from './_address.js';
 import { equalBytes, fromBase64url, toBase64url, utf8 } from './_bytes.js';
-import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from './_code.js';
-import type { JsonObject } from './_json.js';
+import { codeBytesFor, codeFromBytes, normalizeCode } from './_code.js';
 import type { ResolvedKey, ResolvedKeys } from './_keys.js';
 import { randomBytes } from './_random.js';
 import {
@@ -23,20 +24,6 @@ export const DEFAULTS = {
   codeAlphabet: 'digits' as CodeAlphabet,
   maxUserIdBytes: DEFAULT_MAX_USER_ID_BYTES,
 } as const;
-
-/** The readable part of a challenge, as returned on create and on a successful verify. */
-export interface MailboxChallenge {
-  challengeId: string;
-  purpose: string;
-  /** The address as given: trimmed, with a Unicode domain in its IDNA ASCII (`xn--`) form. */
-  email: string;
-  userId: string | null;
-  metadata: JsonObject | null;
-  /** Epoch milliseconds. */
-  createdAt: number;
-  /** Epoch milliseconds; the challenge verifies strictly before this instant. */
-  expiresAt: number;
-}
 
 export interface ChallengeSpec {
   email: string;
@@ -127,19 +114,6 @@ export function publicChallenge(challengeId: string, p: ChallengePayload): Mailb
     createdAt: p.createdAt,
     expiresAt: p.expiresAt,
   };
-}
-
-/** What a verify request may carry; every field is untrusted. */
-export interface VerifyInput {
-  challengeId: string;
-  secret: string;
-  code: string;
-  /** Expected purpose: CHALLENGE_MISMATCH when it differs. */
-  purpose?: string;
-  /** Expected address (compared case-insensitively): CHALLENGE_MISMATCH when it differs. */
-  email?: string;
-  /** Expected user id (`null`: expect none): CHALLENGE_MISMATCH when it differs. */
-  userId?: string | null;
 }
 
 export type Inspected =

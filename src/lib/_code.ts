@@ -1,6 +1,6 @@
 // One-time codes: uniform over the alphabet by rejection sampling, so no digit is likelier than another.
 
-export type CodeAlphabet = 'digits' | 'base32';
+import type { CodeAlphabet } from '../types.js';
 
 // Crockford base32: no I, L, O or U, so a code cannot be misread or spell most words.
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -1,8 +1,6 @@
 // Metadata is a small plain-JSON object, carried inside the sealed secret.
 
-export type JsonPrimitive = string | number | boolean | null;
-export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject } from '../types.js';
 
 export const MAX_METADATA_BYTES = 1024;
 const MAX_DEPTH = 8;

@@ -3,12 +3,8 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { invalidInput } from '../errors.js';
+import type { MailboxKey, MailboxKeys } from '../types.js';
 import { fromBase64url, utf8 } from './_bytes.js';
-
-/** One key: an id (written into every secret it seals) and base64url of at least 32 random bytes. */
-export type MailboxKey = { id: string; secret: string };
-/** Keys in order: `keys[0]` seals new challenges; every listed key verifies (rotation). */
-export type MailboxKeys = readonly MailboxKey[];
 
 export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export const MIN_KEY_BYTES = 32;

@@ -1,11 +1,38 @@
 // One CSPRNG for every runtime: Web Crypto's getRandomValues (Node 20+, Bun, Deno, workers, browsers).
+//
+// Each call into the CSPRNG costs several microseconds whatever its size (more than sealing a challenge),
+// so small draws are served from a pool filled 4 KiB at a time, as Node's own randomUUID does. Every byte
+// is handed out once: the caller gets a copy and the pool's bytes are zeroed as they leave.
 
 const MAX_CHUNK = 65536; // getRandomValues refuses more than 64 KiB per call
+const POOL_BYTES = 4096;
+const MAX_POOLED = 256; // larger draws go straight to the CSPRNG
 
-export function randomBytes(length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i += MAX_CHUNK) {
-    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(length, i + MAX_CHUNK)));
+let pool: Uint8Array | undefined;
+let offset = POOL_BYTES;
+
+function fill(out: Uint8Array): Uint8Array {
+  for (let i = 0; i < out.length; i += MAX_CHUNK) {
+    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + MAX_CHUNK)));
   }
   return out;
+}
+
+/** `length` fresh random bytes from the runtime's CSPRNG. */
+export function randomBytes(length: number): Uint8Array {
+  if (length > MAX_POOLED) return fill(new Uint8Array(length));
+  if (pool === undefined || offset + length > POOL_BYTES) {
+    pool = fill(pool ?? new Uint8Array(POOL_BYTES));
+    offset = 0;
+  }
+  const out = pool.slice(offset, offset + length);
+  pool.fill(0, offset, offset + length);
+  offset += length;
+  return out;
+}
+
+/** Drops the pool, so the next draw calls the CSPRNG (tests that choose the bytes of one draw). */
+export function discardRandomPool(): void {
+  pool?.fill(0);
+  offset = POOL_BYTES;
 }

@@ -2,10 +2,9 @@
 // Associated data binds version, key id and challengeId, so a secret only opens with its own challengeId.
 // `v1` secrets (issued before userId length hiding) still open; new ones are always `v2`.
 // test/vectors/README.md documents both plaintext layouts byte for byte.
+import type { CodeAlphabet, JsonObject } from '../types.js';
 import { open, seal } from './_aead.js';
 import { fromBase64urlScratch, fromUtf8, toBase64url, utf8 } from './_bytes.js';
-import type { CodeAlphabet } from './_code.js';
-import type { JsonObject } from './_json.js';
 import { mac, type ResolvedKey, type ResolvedKeys } from './_keys.js';
 
 export const VERSION = 'v2';

@@ -71,7 +71,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): ChallengeStore & 
     get size() {
       return records.size;
     },
-    async step(key, step) {
+    step(key, step) {
       sweep(SWEEP_PER_STEP, step.now);
       let value = records.get(key);
       if (value !== undefined && packedBase(value) <= step.now) {

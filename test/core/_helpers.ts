@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { expect, vi } from 'vitest';
 import { MailboxChallengeError, type MailboxChallengeErrorCode } from '../../src/errors.js';
-import type { JsonObject } from '../../src/lib/_json.js';
+import { discardRandomPool } from '../../src/lib/_random.js';
+import type { JsonObject } from '../../src/types.js';
 
 export const CI = process.env.CI === 'true';
 /** Property runs: the issue asks for at least 10,000 in CI; fewer locally keeps the suite fast. */
@@ -49,18 +50,28 @@ export function expectFailure(
   return error;
 }
 
+let queued: number[] = [];
+
 /**
- * Replaces the platform CSPRNG for exactly one call: the next `getRandomValues` fills from `bytes`
- * (then repeats `bytes` if more is asked). Lets a test choose the challengeId, nonce and code.
+ * Chooses the bytes of the next draws: empties the library's random pool so that it refills with one
+ * `getRandomValues` call, which starts with every sequence queued by `nextRandom` in order (the rest of the
+ * pool stays random). Lets a test choose the challengeId, nonce and code, and a retry's bytes after them.
  */
 export function nextRandom(bytes: Uint8Array): void {
-  vi.spyOn(globalThis.crypto, 'getRandomValues').mockImplementationOnce(
-    <T extends ArrayBufferView | null>(array: T): T => {
-      const out = new Uint8Array(array!.buffer, array!.byteOffset, array!.byteLength);
-      for (let i = 0; i < out.length; i++) out[i] = bytes[i % bytes.length]!;
-      return array;
-    },
-  );
+  if (queued.length === 0) {
+    discardRandomPool();
+    const real = globalThis.crypto.getRandomValues.bind(globalThis.crypto);
+    vi.spyOn(globalThis.crypto, 'getRandomValues').mockImplementationOnce(
+      <T extends ArrayBufferView | null>(array: T): T => {
+        const out = new Uint8Array(array!.buffer, array!.byteOffset, array!.byteLength);
+        real(out);
+        out.set(queued.slice(0, out.length));
+        queued = [];
+        return array;
+      },
+    );
+  }
+  queued.push(...bytes);
 }
 
 /** The bytes one create draws for a chosen code pool: 16 id bytes, 24 nonce bytes, then the pool. */

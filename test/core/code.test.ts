@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMailboxChallenge } from '../../src/create.js';
 import { createMailboxFlow } from '../../src/flow/create-flow.js';
 import { drawSize } from '../../src/lib/_challenge.js';
-import { type CodeAlphabet, codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.js';
+import { codeBytesFor, codeFromBytes, normalizeCode } from '../../src/lib/_code.js';
+import { discardRandomPool } from '../../src/lib/_random.js';
+import type { CodeAlphabet } from '../../src/types.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
 import {
   clockAt,
@@ -136,12 +138,22 @@ describe('codes from createMailboxChallenge', () => {
     }
   });
 
-  it('draws challengeId, nonce and code bytes in one CSPRNG call', () => {
-    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues');
-    create({ codeLength: 8, codeAlphabet: 'base32' });
-    expect(spy).toHaveBeenCalledTimes(1);
-    expect((spy.mock.calls[0]![0] as Uint8Array).length).toBe(16 + 24 + 8);
+  it('draws challengeId, nonce and code bytes in one piece of a 4 KiB pool, each byte once', () => {
     expect(drawSize({ codeAlphabet: 'digits', codeLength: 6 })).toBe(16 + 24 + 12);
+    const draw = drawSize({ codeAlphabet: 'base32', codeLength: 8 });
+    expect(draw).toBe(16 + 24 + 8);
+    discardRandomPool();
+    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    const perPool = Math.floor(4096 / draw);
+    const ids = Array.from(
+      { length: perPool },
+      () => create({ codeLength: 8, codeAlphabet: 'base32' }).challengeId,
+    );
+    expect(spy).toHaveBeenCalledTimes(1); // one CSPRNG call served them all
+    expect((spy.mock.calls[0]![0] as Uint8Array).length).toBe(4096);
+    create({ codeLength: 8, codeAlphabet: 'base32' });
+    expect(spy).toHaveBeenCalledTimes(2); // the pool ran out and was refilled
+    expect(new Set(ids).size).toBe(perPool); // no byte handed out twice
   });
 
   it('draws again when rejection sampling runs out of bytes, and the code still verifies', () => {
