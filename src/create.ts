@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type MessageOptions,
   messageOptionsSchema,
@@ -83,20 +83,23 @@ export interface CreatedMailboxChallenge extends MailboxChallenge {
   message?: RenderedMessage;
 }
 
-export const createInputSchema = z
-  .object({
+export const createInputSchema = z.lazy(() =>
+  z.strictObject({
     email: emailField,
     purpose: purposeField,
     userId: userIdField,
     metadata: metadataField,
-    ttlSeconds: ttlField.optional(),
-    codeLength: codeLengthField.optional(),
-    codeAlphabet: codeAlphabetField.optional(),
+    ttlSeconds: z.optional(ttlField),
+    codeLength: z.optional(codeLengthField),
+    codeAlphabet: z.optional(codeAlphabetField),
     // `false` means "no message", like omitting it. Not a union: a union would report `message` instead of
     // the field that failed (`message.appName`).
-    message: z.preprocess((v) => (v === false ? undefined : v), messageOptionsSchema.optional()),
-  })
-  .strict();
+    message: z.pipe(
+      z.transform((v: unknown) => (v === false ? undefined : v)),
+      z.optional(messageOptionsSchema),
+    ),
+  }),
+);
 
 /**
  * Turns validated input into the spec a challenge is drafted from.

@@ -46,7 +46,7 @@ describe('package', () => {
     }
   });
 
-  it('the core ESM entry imports only @noble/* and zod', () => {
+  it('the core ESM entry imports no package: zod and @noble are inlined (one module to load, issue 11)', () => {
     const seen = new Set<string>();
     const visit = (file: string) => {
       const code = readFileSync(join(root, 'dist', file), 'utf8');
@@ -65,9 +65,40 @@ describe('package', () => {
     };
     visit('index.js');
     const packages = [...seen].filter((s) => s.startsWith('pkg:')).map((s) => s.slice(4));
-    expect(packages.length).toBeGreaterThan(0);
-    for (const p of packages) expect(p).toMatch(/^(@noble\/(hashes|ciphers)\/[a-z0-9_.]+\.js|zod)$/);
+    expect(packages).toEqual([]);
+    expect([...seen]).toEqual(['_core.js']);
   });
+
+  // Each entry bundled the way an app would (scripts/size.mjs: esbuild, minified, gzip -9), held to its
+  // measured size plus a few per cent, so a regression fails here. The locales entry is left out: its size
+  // is the number of locales, capped per locale in test/email/compiled.test.ts.
+  it('every entry stays within its bundled size, with nothing heavy inside', () => {
+    const GZIP_CAP_BYTES: Record<string, number> = {
+      'mailbox-challenge': 46_500, // issue 11's goal is 30 kB; 44.2 kB measured
+      'mailbox-challenge/redis': 10_000,
+      'mailbox-challenge/postgres': 8_300,
+      'mailbox-challenge/nodemailer': 14_300,
+      'mailbox-challenge/testing': 1_200,
+      'mailbox-challenge/templates': 8_800,
+      'mailbox-challenge/http': 24_500,
+    };
+    const report = JSON.parse(
+      execFileSync(process.execPath, [join(root, 'scripts/size.mjs'), '--json'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, SIZE_RUNS: '0' },
+      }),
+    ) as { entries: { entry: string; gzip: number; heavy: string[]; peers: string[] }[] };
+    for (const { entry, gzip, heavy, peers } of report.entries) {
+      expect(heavy, entry).toEqual([]);
+      if (entry === 'mailbox-challenge/templates')
+        expect(peers.sort()).toEqual(['html-to-text (lazy)', 'mjml (lazy)']);
+      else if (entry !== 'mailbox-challenge/testing') expect(peers, entry).toEqual([]);
+      if (entry === 'mailbox-challenge/locales') continue;
+      expect(GZIP_CAP_BYTES[entry], `a cap for ${entry}`).toBeDefined();
+      expect(gzip, entry).toBeLessThanOrEqual(GZIP_CAP_BYTES[entry]!);
+    }
+  }, 120_000);
 
   it('the CLI runs from the build', () => {
     const out = node([join(root, 'dist/cli.js'), 'keygen', 'ci-check']);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseEmail } from '../lib/_address.js';
 import { emailField, parseInput } from '../lib/_schema.js';
 import { fill, messageValues, preparedNotice } from './_prepare.js';
@@ -12,7 +12,7 @@ export interface EmailChangeNoticeInput extends Omit<MessageOptions, 'link' | 'c
   newEmail: string;
 }
 
-const noticeInputSchema = z.object({ email: emailField, newEmail: emailField }).passthrough();
+const noticeInputSchema = z.lazy(() => z.looseObject({ email: emailField, newEmail: emailField }));
 
 /**
  * Renders a notice to an old address from options already validated by `messageOptionsSchema` (the flow's

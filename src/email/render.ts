@@ -1,6 +1,6 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
-import * as z from 'zod';
-import { headerTextField } from '../lib/_schema.js';
+import * as z from 'zod/mini';
+import { headerTextField, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
 import {
@@ -200,19 +200,21 @@ function parseUrl(value: string, protocols: readonly string[]): URL | null {
 }
 
 const urlField = (protocols: readonly string[], what: string) =>
-  z
-    .string()
-    .max(2048)
-    .refine(
+  z.string().check(
+    z.maxLength(2048),
+    z.refine(
       memo((v) => parseUrl(v, protocols) !== null),
       `${what} must be an absolute ${protocols.join(' or ')} URL without credentials`,
-    );
-const httpsUrl = urlField(['https:'], 'the URL');
-const pageUrl = urlField(['https:', 'http:'], 'the URL');
-const supportUrl = urlField(['https:', 'mailto:'], 'the URL');
+    ),
+  );
+const httpsUrl = z.lazy(() => urlField(['https:'], 'the URL'));
+const pageUrl = z.lazy(() => urlField(['https:', 'http:'], 'the URL'));
+const supportUrl = z.lazy(() => urlField(['https:', 'mailto:'], 'the URL'));
 
 // Goes into CSS unescaped (escaping cannot protect CSS), hence this exact shape and nothing else.
-const colorField = z.string().regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'a colour is #rgb or #rrggbb');
+const colorField = z.lazy(() =>
+  z.string().check(z.regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'a colour is #rgb or #rrggbb')),
+);
 
 const ratio = (n: number) => `${(Math.floor(n * 100) / 100).toFixed(2)}:1`;
 
@@ -253,26 +255,29 @@ export function brandContrastProblems(brand: {
   return problems;
 }
 
-const logoField = z
-  .object({
+const logoField = z.lazy(() =>
+  z.strictObject({
     url: httpsUrl,
-    darkUrl: httpsUrl.optional(),
-    width: z.number().int().min(1).max(600),
-    height: z.number().int().min(1).max(200),
-  })
-  .strict();
+    darkUrl: z.optional(httpsUrl),
+    width: z.int().check(z.minimum(1), z.maximum(600)),
+    height: z.int().check(z.minimum(1), z.maximum(200)),
+  }),
+);
 
-export const brandField = z
-  .object({
-    logo: logoField.optional(),
-    primaryColor: colorField.optional(),
-    primaryColorDark: colorField.optional(),
-  })
-  .strict()
-  .superRefine((brand, ctx) => {
-    for (const p of brandContrastProblems(brand))
-      ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
-  });
+export const brandField = z.lazy(() =>
+  z
+    .strictObject({
+      logo: z.optional(logoField),
+      primaryColor: z.optional(colorField),
+      primaryColorDark: z.optional(colorField),
+    })
+    .check(
+      z.superRefine((brand, ctx) => {
+        for (const p of brandContrastProblems(brand))
+          ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
+      }),
+    ),
+);
 
 /** The problem with a link template, or null when it is fine. */
 function urlTemplateProblem(template: string): string | null {
@@ -287,45 +292,49 @@ function urlTemplateProblem(template: string): string | null {
 }
 const urlTemplateOk = memo((template) => urlTemplateProblem(template) === null);
 
-const urlTemplateField = z
-  .string()
-  .max(2048)
-  .superRefine((template, ctx) => {
-    if (!urlTemplateOk(template)) ctx.addIssue({ code: 'custom', message: urlTemplateProblem(template)! });
-  });
+const urlTemplateField = z.lazy(() =>
+  z.string().check(
+    z.maxLength(2048),
+    z.superRefine((template, ctx) => {
+      if (!urlTemplateOk(template)) ctx.addIssue({ code: 'custom', message: urlTemplateProblem(template)! });
+    }),
+  ),
+);
 
-export const localeField = z.string().max(256).optional();
-export const acceptLanguageField = z.string().optional(); // any header: negotiation reads a bounded prefix
+export const localeField = z.lazy(() => z.optional(z.string().check(z.maxLength(256))));
+export const acceptLanguageField = z.lazy(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const oneLine = (max: number, what: string) =>
-  z
-    .string()
-    .max(max)
-    .refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`);
+  z.string().check(
+    z.maxLength(max),
+    z.refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`),
+  );
 // appName and the recipient's name reach the subject or the To header: the core's one rule for header text.
-export const appNameField = headerTextField(64, 'appName');
-export const supportTextField = oneLine(500, 'supportText');
-const footerLinksField = z
-  .array(z.object({ text: oneLine(100, 'a footer link text'), href: supportUrl }).strict())
-  .max(5);
-export const noticeField = z
-  .object({
-    hasPassword: z.boolean().optional(),
-    notMeUrl: pageUrl.optional(),
-    supportUrl: supportUrl.optional(),
-  })
-  .strict();
+export const appNameField = z.lazy(() => headerTextField(64, 'appName'));
+export const supportTextField = z.lazy(() => oneLine(500, 'supportText'));
+const footerLinksField = z.lazy(() =>
+  z
+    .array(z.strictObject({ text: oneLine(100, 'a footer link text'), href: supportUrl }))
+    .check(z.maxLength(5)),
+);
+export const noticeField = z.lazy(() =>
+  z.strictObject({
+    hasPassword: z.optional(z.boolean()),
+    notMeUrl: z.optional(pageUrl),
+    supportUrl: z.optional(supportUrl),
+  }),
+);
 
-const customizationField = z
-  .object({
-    extends: z.string().max(35).optional(),
-    dir: z.enum(['ltr', 'rtl']).optional(),
-    strings: z.record(z.string(), z.unknown()).optional(),
-    supportText: supportTextField.optional(),
-    footerLinks: footerLinksField.optional(),
-  })
-  .strict();
+const customizationField = z.lazy(() =>
+  z.strictObject({
+    extends: z.optional(z.string().check(z.maxLength(35))),
+    dir: z.optional(z.enum(['ltr', 'rtl'])),
+    strings: z.optional(z.record(z.string(), z.unknown())),
+    supportText: z.optional(supportTextField),
+    footerLinks: z.optional(footerLinksField),
+  }),
+);
 
 // A host's locales are checked in full once per object (they are configuration, passed again on every call).
 const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
@@ -363,64 +372,71 @@ function localesProblems(locales: Record<string, z.output<typeof customizationFi
 
 // z.any() passes the host's object through as is: its identity keys the caches of checked locales, resolved
 // strings and prepared layouts, so options parsed again on every call cost a WeakMap lookup, not a re-check.
-const localesField = z.any().superRefine((locales: unknown, ctx) => {
-  if (typeof locales !== 'object' || locales === null || Array.isArray(locales)) {
-    ctx.addIssue({ code: 'custom', message: 'locales must be an object of language tag to locale options' });
-    return;
-  }
-  let problems = checkedLocales.get(locales);
-  if (!problems) {
-    problems = [];
-    const entries = Object.entries(locales as Record<string, unknown>);
-    for (const [tag, custom] of entries) {
-      const parsed = customizationField.safeParse(custom);
-      if (!parsed.success) {
-        for (const i of parsed.error.issues) {
-          const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [k]) : [[]];
-          for (const k of keys)
-            problems.push({ path: [tag, ...i.path.map(String), ...k], message: i.message });
-        }
+const localesField = z.lazy(() =>
+  z.any().check(
+    z.superRefine((locales: unknown, ctx) => {
+      if (typeof locales !== 'object' || locales === null || Array.isArray(locales)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'locales must be an object of language tag to locale options',
+        });
+        return;
       }
-    }
-    if (!problems.length)
-      problems = localesProblems(locales as Record<string, z.output<typeof customizationField>>);
-    checkedLocales.set(locales, problems);
-  }
-  for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-}) as unknown as z.ZodType<Readonly<Record<string, LocaleCustomization>>>;
+      let problems = checkedLocales.get(locales);
+      if (!problems) {
+        problems = [];
+        const entries = Object.entries(locales as Record<string, unknown>);
+        for (const [tag, custom] of entries) {
+          const parsed = safeParse(customizationField, custom);
+          if (!parsed.success) {
+            for (const i of parsed.error.issues) {
+              const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [k]) : [[]];
+              for (const k of keys)
+                problems.push({ path: [tag, ...i.path.map(String), ...k], message: i.message });
+            }
+          }
+        }
+        if (!problems.length)
+          problems = localesProblems(locales as Record<string, z.output<typeof customizationField>>);
+        checkedLocales.set(locales, problems);
+      }
+      for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    }),
+  ),
+) as unknown as z.ZodMiniType<Readonly<Record<string, LocaleCustomization>>>;
 
-const recipientNameField = headerTextField(128, 'recipientName');
-const linkField = z.object({ urlTemplate: urlTemplateField }).strict();
+const recipientNameField = z.lazy(() => headerTextField(128, 'recipientName'));
+const linkField = z.lazy(() => z.strictObject({ urlTemplate: urlTemplateField }));
 
-const perCallShape = {
-  appName: appNameField.optional(),
-  brand: brandField.optional(),
-  supportText: supportTextField.optional(),
-  footerLinks: footerLinksField.optional(),
-  link: linkField.optional(),
-  notice: noticeField.optional(),
-  recipientName: recipientNameField.optional(),
-  codeInSubject: z.boolean().optional(),
-};
+const perCallShape = () => ({
+  appName: z.optional(appNameField),
+  brand: z.optional(brandField),
+  supportText: z.optional(supportTextField),
+  footerLinks: z.optional(footerLinksField),
+  link: z.optional(linkField),
+  notice: z.optional(noticeField),
+  recipientName: z.optional(recipientNameField),
+  codeInSubject: z.optional(z.boolean()),
+});
 
 /** Validates {@link MessageOptions}; unknown keys are rejected. */
-export const messageOptionsSchema: z.ZodType<MessageOptions> = z
-  .object({
-    ...perCallShape,
+export const messageOptionsSchema: z.ZodMiniType<MessageOptions> = z.lazy(() =>
+  z.strictObject({
+    ...perCallShape(),
     appName: appNameField,
     locale: localeField,
     acceptLanguage: acceptLanguageField,
-    locales: localesField.optional(),
-    template: z
-      .custom<CompiledTemplate>(isCompiledTemplate, 'template must come from compileTemplate()')
-      .optional(),
-  })
-  .strict() as z.ZodType<MessageOptions>;
+    locales: z.optional(localesField),
+    template: z.optional(
+      z.custom<CompiledTemplate>(isCompiledTemplate, 'template must come from compileTemplate()'),
+    ),
+  }),
+) as z.ZodMiniType<MessageOptions>;
 
 /** Validates {@link PerCallMessageOptions} (e.g. `flow.start({ message })`); unknown keys are rejected. */
-export const perCallMessageOptionsSchema: z.ZodType<PerCallMessageOptions> = z
-  .object(perCallShape)
-  .strict() as z.ZodType<PerCallMessageOptions>;
+export const perCallMessageOptionsSchema: z.ZodMiniType<PerCallMessageOptions> = z.lazy(() =>
+  z.strictObject(perCallShape()),
+) as z.ZodMiniType<PerCallMessageOptions>;
 
 /**
  * A flow's options with one call's over them: `brand`, `link` and `footerLinks` are replaced as a whole,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ChallengeStore, MailSender, OutgoingMail } from '../adapters.js';
 import { renderNotice } from '../email/notice.js';
 import {
@@ -192,11 +192,11 @@ export interface MailboxFlow {
   readonly policy: Readonly<MailboxPolicy>;
 }
 
-const localeFields = {
-  locale: z.string().max(35).optional(),
-  acceptLanguage: z.string().max(4096).optional(),
-  message: perCallMessageOptionsSchema.optional(),
-};
+const localeFields = () => ({
+  locale: z.optional(z.string().check(z.maxLength(35))),
+  acceptLanguage: z.optional(z.string().check(z.maxLength(4096))),
+  message: z.optional(perCallMessageOptionsSchema),
+});
 /**
  * A bounded memo (oldest entry out first) for the two costs a request pays twice over, once in start and
  * once in verify: parsing an address (IDNA included) and the keyed hash naming its record. Pure functions
@@ -216,26 +216,30 @@ function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) 
 }
 const addressOf = boundedMemo(parseEmail);
 // The same rule as the core's emailField, through the memo: start parses the address once.
-const flowEmailField = z.string().refine((v) => addressOf(v) !== null, 'not an acceptable email address');
+const flowEmailField = z.lazy(() =>
+  z.string().check(z.refine((v) => addressOf(v) !== null, 'not an acceptable email address')),
+);
 
-const startSchema = z
-  .object({
+const startSchema = z.lazy(() =>
+  z.strictObject({
     email: flowEmailField,
     purpose: purposeField,
     userId: userIdField,
     metadata: metadataField,
-    ...localeFields,
-  })
-  .strict();
-const localeSchema = z.object(localeFields);
-const noticeSchema = z
-  .object({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields })
-  .strict();
-const optionsSchema = z.object({
-  headers: headersField.optional(),
-  storeSecret: z.string().optional(),
-  onEvent: z.function().optional(),
-});
+    ...localeFields(),
+  }),
+);
+const localeSchema = z.lazy(() => z.object(localeFields()));
+const noticeSchema = z.lazy(() =>
+  z.strictObject({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields() }),
+);
+const optionsSchema = z.lazy(() =>
+  z.object({
+    headers: z.optional(headersField),
+    storeSecret: z.optional(z.string()),
+    onEvent: z.optional(z.function()),
+  }),
+);
 
 // Every refusal is `fail(error)`; an error is `new MailboxChallengeError(code, ...)`, or invalidInput(fields)
 // for INVALID_INPUT, as everywhere else in the library.

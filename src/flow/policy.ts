@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULTS } from '../lib/_challenge.js';
 import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';
 import type { CodeAlphabet } from '../types.js';
@@ -81,24 +81,28 @@ export const DEFAULT_POLICY = {
   sendTimeoutMs: 15_000,
 } as const satisfies MailboxPolicy;
 
-const positiveInt = z.number().int().positive();
-const windowLimit = z.object({ max: positiveInt, windowSeconds: positiveInt.max(31_536_000) }).strict();
+const positiveInt = (max?: number) =>
+  z.int().check(z.positive(), ...(max === undefined ? [] : [z.maximum(max)]));
+const windowLimit = z.lazy(() =>
+  z.strictObject({ max: positiveInt(), windowSeconds: positiveInt(31_536_000) }),
+);
 
-const policySchema = z
-  .object({
-    ttlSeconds: ttlField,
-    codeLength: codeLengthField,
-    codeAlphabet: codeAlphabetField,
-    maxAttempts: positiveInt.max(100),
-    addressFailures: windowLimit,
-    sendLimits: z.array(windowLimit).max(8),
-    resendWindowSeconds: positiveInt.max(86_400),
-    resendCooldownSeconds: z.number().int().min(0).max(3_600),
-    storeTimeoutMs: positiveInt.max(60_000),
-    sendTimeoutMs: positiveInt.max(300_000),
-  })
-  .partial()
-  .strict();
+const policySchema = z.lazy(() =>
+  z.partial(
+    z.strictObject({
+      ttlSeconds: ttlField,
+      codeLength: codeLengthField,
+      codeAlphabet: codeAlphabetField,
+      maxAttempts: positiveInt(100),
+      addressFailures: windowLimit,
+      sendLimits: z.array(windowLimit).check(z.maxLength(8)),
+      resendWindowSeconds: positiveInt(86_400),
+      resendCooldownSeconds: z.int().check(z.minimum(0), z.maximum(3_600)),
+      storeTimeoutMs: positiveInt(60_000),
+      sendTimeoutMs: positiveInt(300_000),
+    }),
+  ),
+);
 
 /** Merges a partial policy over the defaults; throws INVALID_INPUT (`policy.*` fields) for bad values. */
 export function resolvePolicy(policy: Partial<MailboxPolicy> = {}): MailboxPolicy {

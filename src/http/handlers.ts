@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../lib/_zod.js';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import {
   httpStatusOf,
@@ -142,31 +142,37 @@ export interface MailboxHandlers {
   link(request: Request): Promise<Response>;
 }
 
-const optionsSchema = z.object({
-  purposes: z.array(purposeField).min(1).max(64),
-  cookie: z
-    .object({
-      prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'prefix is 1-32 of A-Z, a-z, 0-9, "_" or "-"'),
-      secure: z.boolean(),
-      maxAgeSeconds: z
-        .number()
-        .int()
-        .min(60)
-        .max(86_400 * 7),
-    })
-    .partial()
-    .optional(),
-  // An origin is scheme://host[:port], exactly as browsers send it in the Origin header.
-  allowedOrigins: z
-    .array(
-      z
-        .string()
-        .refine((o) => URL.canParse(o) && new URL(o).origin === o, 'an origin such as https://app.example'),
-    )
-    .optional(),
-  startUrl: z.string().min(1).max(2048).optional(),
-  maxBodyBytes: z.number().int().min(256).max(1_048_576).optional(),
-});
+const optionsSchema = z.lazy(() =>
+  z.object({
+    purposes: z.array(purposeField).check(z.minLength(1), z.maxLength(64)),
+    cookie: z.optional(
+      z.partial(
+        z.object({
+          prefix: z
+            .string()
+            .check(z.regex(/^[A-Za-z0-9_-]{1,32}$/, 'prefix is 1-32 of A-Z, a-z, 0-9, "_" or "-"')),
+          secure: z.boolean(),
+          maxAgeSeconds: z.int().check(z.minimum(60), z.maximum(86_400 * 7)),
+        }),
+      ),
+    ),
+    // An origin is scheme://host[:port], exactly as browsers send it in the Origin header.
+    allowedOrigins: z.optional(
+      z.array(
+        z
+          .string()
+          .check(
+            z.refine(
+              (o) => URL.canParse(o) && new URL(o).origin === o,
+              'an origin such as https://app.example',
+            ),
+          ),
+      ),
+    ),
+    startUrl: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+    maxBodyBytes: z.optional(z.int().check(z.minimum(256), z.maximum(1_048_576))),
+  }),
+);
 
 /** Accept-Language, unless it is longer than any real one (the flow would refuse it as input). */
 function languageOf(request: Request): string | undefined {

@@ -72,7 +72,7 @@ function trimBlanks(s: string): string {
 // "highly restrictive" level, without its Latin + CJK allowance: Latin mixed with anything else is refused.
 // Script_Extensions, so a character shared by scripts (the Katakana-Hiragana prolonged sound mark) counts
 // for each of them.
-const SCRIPT_SETS = [
+const SCRIPTS = [
   'Latn',
   'Grek',
   'Cyrl',
@@ -102,7 +102,14 @@ const SCRIPT_SETS = [
   'Hani}\\p{scx=Hira}\\p{scx=Kana', // Japanese
   'Hani}\\p{scx=Hang', // Korean
   'Hani}\\p{scx=Bopo', // Chinese
-].map((s) => new RegExp(`^[0-9\\-\\p{scx=Zinh}\\p{scx=${s}}]+$`, 'u'));
+];
+// Compiled on the first Unicode label, not at import: building these property classes costs a cold start
+// several milliseconds, and most addresses are ASCII.
+let scriptSets: RegExp[] | undefined;
+const oneScript = (label: string) => {
+  scriptSets ??= SCRIPTS.map((s) => new RegExp(`^[0-9\\-\\p{scx=Zinh}\\p{scx=${s}}]+$`, 'u'));
+  return scriptSets.some((set) => set.test(label));
+};
 const LETTERS = /^[\p{L}\p{M}\p{Nd}-]+$/u;
 // IDNA2003 and IDNA2008 map these differently (ß → ss or kept), so one typed name names two domains.
 const DEVIATION = /[\u00df\u03c2]/;
@@ -115,7 +122,7 @@ function unicodeLabel(typed: string): string | null {
   const label = typed.toLowerCase();
   if (label.normalize('NFKC') !== label || ASCII.test(label)) return null;
   if (!LETTERS.test(label) || DEVIATION.test(label)) return null;
-  if (!SCRIPT_SETS.some((set) => set.test(label))) return null;
+  if (!oneScript(label)) return null;
   return toAsciiLabel(label);
 }
 

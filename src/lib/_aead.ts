@@ -6,7 +6,7 @@ import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 import { nativeCrypto as native } from './_native.js';
 
-type NodeCrypto = NonNullable<typeof native>;
+type NodeCrypto = NonNullable<ReturnType<typeof native>>;
 
 const TAG = 16;
 // "expand 32-byte k" as four little-endian words (RFC 8439 §2.3).
@@ -97,17 +97,37 @@ function openPure(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: U
 const sealPure = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) =>
   xchacha20poly1305(key, nonce, aad).encrypt(plain);
 
-/** Both implementations, for the equivalence tests. */
-const nativeImplementation = (c: NodeCrypto) => ({
-  seal: (k: Uint8Array, n: Uint8Array, a: Uint8Array, p: Uint8Array) => sealNative(c, k, n, a, p),
-  open: (k: Uint8Array, n: Uint8Array, a: Uint8Array, s: Uint8Array) => openNative(c, k, n, a, s),
+interface Implementation {
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array): Uint8Array;
+  open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+}
+const nativeImplementation = (c: NodeCrypto): Implementation => ({
+  seal: (k, n, a, p) => sealNative(c, k, n, a, p),
+  open: (k, n, a, s) => openNative(c, k, n, a, s),
 });
+let nativePair: { value: Implementation | undefined } | undefined;
+/** Both implementations, for the equivalence tests; `native` is undefined where node:crypto lacks ChaCha. */
 export const implementations = {
-  pure: { seal: sealPure, open: openPure },
-  native: native && nativeImplementation(native),
+  pure: { seal: sealPure, open: openPure } as Implementation,
+  // Resolved on first use, not at import (see nativeCrypto).
+  get native(): Implementation | undefined {
+    if (!nativePair) {
+      const c = native();
+      nativePair = { value: c && nativeImplementation(c) };
+    }
+    return nativePair.value;
+  },
+};
+let active: Implementation | undefined;
+/** The implementation seal and open use: the native one where there is one. */
+export const activeImplementation = (): Implementation => {
+  active ??= implementations.native ?? implementations.pure;
+  return active;
 };
 
 /** Encrypts and authenticates `plain` with `aad`; returns ciphertext ‖ 16-byte tag. */
-export const seal = implementations.native?.seal ?? sealPure;
+export const seal: Implementation['seal'] = (key, nonce, aad, plain) =>
+  activeImplementation().seal(key, nonce, aad, plain);
 /** Returns the plaintext, or null for any failure (wrong key, nonce, aad, or tampered bytes). */
-export const open = implementations.native?.open ?? openPure;
+export const open: Implementation['open'] = (key, nonce, aad, sealed) =>
+  activeImplementation().open(key, nonce, aad, sealed);

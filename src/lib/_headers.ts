@@ -1,5 +1,5 @@
 // Extra mail headers a host may configure: safe names, single-line values.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { headerTextField } from './_schema.js';
 
 // Headers the message's own fields produce. Set through `headers`, one would be sent twice or replace the
@@ -22,12 +22,17 @@ const RESERVED = new Set([
 ]);
 const isReserved = (name: string) => RESERVED.has(name.toLowerCase()) || /^content-/i.test(name);
 
-export const headerName = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"')
-  .refine((name) => !isReserved(name), 'this header comes from the message itself (from, to, subject, ...)');
+export const headerName = z.lazy(() =>
+  z.string().check(
+    z.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'),
+    z.refine(
+      (name) => !isReserved(name),
+      'this header comes from the message itself (from, to, subject, ...)',
+    ),
+  ),
+);
 /**
  * A record of extra headers: RFC 5322 line length, one line without bidi controls or zero-width characters,
  * none the message sets itself.
  */
-export const headersField = z.record(headerName, headerTextField(998, 'a header value'));
+export const headersField = z.lazy(() => z.record(headerName, headerTextField(998, 'a header value')));

@@ -20,15 +20,24 @@ function builtin<T>(id: string): T | undefined {
   }
 }
 
-const crypto = builtin<NodeCrypto>('node:crypto');
-/** node:crypto when it has ChaCha20-Poly1305 (RFC 8439), else undefined. */
-export const nativeCrypto: NodeCrypto | undefined = (() => {
-  try {
-    return crypto?.getCiphers().includes('chacha20-poly1305') ? crypto : undefined;
-  } catch {
-    return undefined;
+let crypto: { module: NodeCrypto | undefined } | undefined;
+/**
+ * node:crypto when it has ChaCha20-Poly1305 (RFC 8439), else undefined. Looked up on first use: loading
+ * node:crypto costs a cold process 10-20 ms, which importing the library should not (the first seal pays it,
+ * as does Web Crypto's getRandomValues, which loads the same module).
+ */
+export function nativeCrypto(): NodeCrypto | undefined {
+  if (!crypto) {
+    let module = builtin<NodeCrypto>('node:crypto');
+    try {
+      if (!module?.getCiphers().includes('chacha20-poly1305')) module = undefined;
+    } catch {
+      module = undefined;
+    }
+    crypto = { module };
   }
-})();
+  return crypto.module;
+}
 
 /** node:buffer's Buffer, else undefined. */
 export const NativeBuffer: NodeBuffer | undefined =

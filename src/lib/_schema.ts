@@ -1,5 +1,6 @@
 // Input validation, once, where input enters. Every failure is INVALID_INPUT naming the fields.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
@@ -25,30 +26,43 @@ export const LIMITS = {
   userIdLength: 255,
 } as const;
 
-export const emailField = z.string().refine((v) => parseEmail(v) !== null, 'not an acceptable email address');
-export const purposeField = z
-  .string()
-  .regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"');
+export const emailField = z.lazy(() =>
+  z.string().check(z.refine((v) => parseEmail(v) !== null, 'not an acceptable email address')),
+);
+export const purposeField = z.lazy(() =>
+  z.string().check(z.regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"')),
+);
 // No lone surrogate: it has no UTF-8 form, so the userId returned on verify would differ from the one given.
 const USER_ID = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
-export const userIdField = z
-  .string()
-  .min(1)
-  .max(LIMITS.userIdLength)
-  .regex(USER_ID, 'no control characters or lone surrogates')
-  .nullish();
-export const metadataField = z
-  .custom<Record<string, unknown>>(
-    (v) => serializeMetadata(v) !== null,
-    'metadata must be a JSON object under 1 KiB',
-  )
-  .nullish();
-export const ttlField = z.number().int().min(LIMITS.ttlSeconds.min).max(LIMITS.ttlSeconds.max);
-export const codeLengthField = z.number().int().min(LIMITS.codeLength.min).max(LIMITS.codeLength.max);
-export const codeAlphabetField = z.enum(['digits', 'base32']);
+export const userIdField = z.lazy(() =>
+  z.nullish(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(LIMITS.userIdLength),
+        z.regex(USER_ID, 'no control characters or lone surrogates'),
+      ),
+  ),
+);
+export const metadataField = z.lazy(() =>
+  z.nullish(
+    z.custom<Record<string, unknown>>(
+      (v) => serializeMetadata(v) !== null,
+      'metadata must be a JSON object under 1 KiB',
+    ),
+  ),
+);
+export const ttlField = z.lazy(() =>
+  z.int().check(z.minimum(LIMITS.ttlSeconds.min), z.maximum(LIMITS.ttlSeconds.max)),
+);
+export const codeLengthField = z.lazy(() =>
+  z.int().check(z.minimum(LIMITS.codeLength.min), z.maximum(LIMITS.codeLength.max)),
+);
+export const codeAlphabetField = z.lazy(() => z.enum(['digits', 'base32']));
 /** One line of text without control characters (a rendered subject, an address as typed). */
 export const textField = (max: number) =>
-  z.string().min(1).max(max).regex(NO_CONTROL, 'no control characters');
+  z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_CONTROL, 'no control characters'));
 /**
  * Host text that reaches a mail header (appName, a sender's name, extra header values): one line, not
  * blank, no bidi control and no zero-width character. See {@link isHeaderText}.
@@ -56,17 +70,33 @@ export const textField = (max: number) =>
 export const headerTextField = (max: number, what = 'text') =>
   z
     .string()
-    .max(max)
-    .refine(
-      isHeaderText,
-      `${what} must be 1-${max} characters on one line, without bidi controls or zero-width characters`,
+    .check(
+      z.maxLength(max),
+      z.refine(
+        isHeaderText,
+        `${what} must be 1-${max} characters on one line, without bidi controls or zero-width characters`,
+      ),
     );
 
+// zod/mini carries no messages of its own: zod's English ones are given per parse (not through the global
+// z.config, which would change the messages of a host's own zod), built on the first failure.
+let englishError: z.core.$ZodErrorMap | undefined;
+const inEnglish: z.core.ParseContext<z.core.$ZodIssue> = {
+  error: (issue) => {
+    englishError ??= english().localeError;
+    return englishError(issue);
+  },
+};
+
+/** `schema.safeParse` with zod's English messages for the checks that carry none of ours. */
+export const safeParse = <T extends z.ZodMiniType>(schema: T, input: unknown) =>
+  schema.safeParse(input, inEnglish);
+
 /** Parses with a schema, turning a zod failure into INVALID_INPUT with every failing field. */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown, what = 'input'): z.output<T> {
-  let result: z.ZodSafeParseResult<z.output<T>>;
+export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, what = 'input'): z.output<T> {
+  let result: ReturnType<typeof safeParse<T>>;
   try {
-    result = schema.safeParse(input) as z.ZodSafeParseResult<z.output<T>>;
+    result = safeParse(schema, input);
   } catch (cause) {
     // A hostile value (a Proxy whose traps throw) must still surface as a typed error.
     throw new MailboxChallengeError('INVALID_INPUT', `Invalid ${what}`, { fields: [what], cause });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../lib/_zod.js';
 import type { MailSender, OutgoingMail } from '../adapters.js';
 import { invalidInput } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
@@ -89,39 +89,48 @@ function parseMailbox(value: string | { name?: string; address: string }): Nodem
   return name !== null && address ? { name: name.trim(), address: address.address } : null;
 }
 
-const mailboxField = z
-  .union([
-    textField(320),
+const mailboxField = z.lazy(() =>
+  z.pipe(
     z
-      .object({
-        name: headerTextField(128, 'from name').or(z.literal('')).optional(),
-        address: textField(254),
-      })
-      .strict(),
-  ])
-  .refine((v) => parseMailbox(v) !== null, 'one address: "name@example.com" or "Name <name@example.com>"')
-  .transform((v) => parseMailbox(v)!);
+      .union([
+        textField(320),
+        z.strictObject({
+          name: z.optional(z.union([headerTextField(128, 'from name'), z.literal('')])),
+          address: textField(254),
+        }),
+      ])
+      .check(
+        z.refine(
+          (v) => parseMailbox(v) !== null,
+          'one address: "name@example.com" or "Name <name@example.com>"',
+        ),
+      ),
+    z.transform((v: string | { name?: string; address: string }) => parseMailbox(v)!),
+  ),
+);
 
-const optionsSchema = z
-  .object({
+const optionsSchema = z.lazy(() =>
+  z.strictObject({
     from: mailboxField,
-    replyTo: mailboxField.optional(),
-    headers: headersField.optional(),
-    mapMail: z
-      .custom<NonNullable<NodemailerSenderOptions['mapMail']>>((v) => typeof v === 'function', 'a function')
-      .optional(),
-  })
-  .strict();
+    replyTo: z.optional(mailboxField),
+    headers: z.optional(headersField),
+    mapMail: z.optional(
+      z.custom<NonNullable<NodemailerSenderOptions['mapMail']>>((v) => typeof v === 'function', 'a function'),
+    ),
+  }),
+);
 
 // Checked again at send time: a host may call `send` itself (e.g. for the email-change notice), and the
 // flow's checks are no reason to let a line break or a Bcc through here.
-const mailSchema = z.object({
-  to: emailField,
-  subject: textField(998),
-  text: z.string(),
-  html: z.string(),
-  headers: headersField,
-});
+const mailSchema = z.lazy(() =>
+  z.object({
+    to: emailField,
+    subject: textField(998),
+    text: z.string(),
+    html: z.string(),
+    headers: headersField,
+  }),
+);
 
 // RFC 3834 `Auto-Submitted` (set by the flow) stops compliant auto-responders; Exchange and Outlook read
 // this header instead ([MS-OXCMAIL] §2.2.3.2.14). Out-of-office replies to a no-reply sender help no one.
