@@ -1,4 +1,3 @@
-import * as z from '../lib/_zod.js';
 import { type DescribeErrorOptions, describeError } from '../email/describe-error.js';
 import {
   httpStatusOf,
@@ -8,6 +7,7 @@ import {
 } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
 import { parseInput, purposeField } from '../lib/_schema.js';
+import * as z from '../lib/_zod.js';
 import type { CodeAlphabet, JsonObject, MailboxChallenge } from '../types.js';
 import { BodyError, readFields } from './_body.js';
 import {

@@ -1,7 +1,5 @@
 // Metadata is a small plain-JSON object, carried inside the sealed secret.
 
-import type { JsonObject } from '../types.js';
-
 export const MAX_METADATA_BYTES = 1024;
 const MAX_DEPTH = 8;
 // Keys that change an object's prototype or constructor when the host merges metadata into another object

@@ -3,7 +3,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { invalidInput } from '../errors.js';
-import type { MailboxKey, MailboxKeys } from '../types.js';
+import type { MailboxKey } from '../types.js';
 import { fromBase64url, utf8 } from './_bytes.js';
 
 export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
