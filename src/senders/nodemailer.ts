@@ -1,9 +1,9 @@
-import * as z from '../lib/_zod.js';
 import type { MailSender, OutgoingMail } from '../adapters.js';
 import { invalidInput } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
 import { headersField } from '../lib/_headers.js';
 import { emailField, headerTextField, parseInput, textField } from '../lib/_schema.js';
+import * as z from '../lib/_zod.js';
 
 /** A mailbox as nodemailer takes it: the display name is encoded by nodemailer, never by string pasting. */
 export interface NodemailerAddress {
