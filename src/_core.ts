@@ -4,14 +4,15 @@
 // Not a public entry (not in package.json `exports`). Lists every core name another entry imports.
 
 export { installLocales } from './email/_catalog.js';
-export { ENGLISH } from './email/_compiled.js';
+export { ENGLISH, PURPOSE_KINDS } from './email/_compiled.js';
 export { escapeHtml } from './email/_escape.js';
 export { CODE_STRING_SLOTS, fillStrings, parseSlots, slotNames, TAG, VALUE_SLOTS } from './email/_fill.js';
 export { makeCompiledTemplate } from './email/compiled-template.js';
-export { invalidInput } from './errors.js';
+export { httpStatusOf, invalidInput } from './errors.js';
 export { applyStepInPlace } from './flow/state.js';
 export * from './index.js';
 export { parseEmail } from './lib/_address.js';
+export { concatBytes } from './lib/_bytes.js';
 export { headersField } from './lib/_headers.js';
 export { emailField, headerTextField, parseInput, purposeField, textField } from './lib/_schema.js';
 export * from './lib/_zod.js';
