@@ -400,7 +400,8 @@ const localesField = z.lazy(() =>
           problems = localesProblems(locales as Record<string, z.output<typeof customizationField>>);
         checkedLocales.set(locales, problems);
       }
-      for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      // A copy of each path: zod prefixes an issue's path in place as it bubbles up, and these are cached.
+      for (const p of problems) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
     }),
   ),
 ) as unknown as z.ZodMiniType<Readonly<Record<string, LocaleCustomization>>>;

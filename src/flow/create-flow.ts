@@ -27,6 +27,7 @@ import { serializeMetadata } from '../lib/_json.js';
 import { mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
 import {
+  emailField,
   metadataField,
   parseInput,
   purposeField,
@@ -198,9 +199,8 @@ const localeFields = () => ({
   message: z.optional(perCallMessageOptionsSchema),
 });
 /**
- * A bounded memo (oldest entry out first) for the two costs a request pays twice over, once in start and
- * once in verify: parsing an address (IDNA included) and the keyed hash naming its record. Pure functions
- * of their input, so a hit answers exactly what a call would.
+ * A bounded memo (oldest entry out first) for the keyed hash naming a mailbox's record, which start and
+ * verify both compute. A pure function of its input, so a hit answers exactly what a call would.
  */
 function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) => T {
   const memo = new Map<string, T>();
@@ -214,15 +214,9 @@ function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) 
     return value as T;
   };
 }
-const addressOf = boundedMemo(parseEmail);
-// The same rule as the core's emailField, through the memo: start parses the address once.
-const flowEmailField = z.lazy(() =>
-  z.string().check(z.refine((v) => addressOf(v) !== null, 'not an acceptable email address')),
-);
-
 const startSchema = z.lazy(() =>
   z.strictObject({
-    email: flowEmailField,
+    email: emailField,
     purpose: purposeField,
     userId: userIdField,
     metadata: metadataField,
@@ -231,7 +225,7 @@ const startSchema = z.lazy(() =>
 );
 const localeSchema = z.lazy(() => z.object(localeFields()));
 const noticeSchema = z.lazy(() =>
-  z.strictObject({ oldEmail: flowEmailField, newEmail: flowEmailField, ...localeFields() }),
+  z.strictObject({ oldEmail: emailField, newEmail: emailField, ...localeFields() }),
 );
 const optionsSchema = z.lazy(() =>
   z.object({
@@ -585,7 +579,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   function refOf(challengeId: string, payload: ChallengePayload) {
     // Generation 0 is a challenge from the pure layer: the flow never issued it and holds no state for it.
     if (payload.generation < 1) return null;
-    const address = addressOf(payload.email);
+    const address = parseEmail(payload.email);
     return address ? { challengeId, payload, key: recordKey(address.mailbox) } : null;
   }
 
@@ -600,7 +594,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           input,
         );
         const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
-        const address = addressOf(email)!;
+        const address = parseEmail(email)!; // its last answer: the address the schema just validated
         const spec = specOf(
           address.address,
           purpose,
@@ -761,8 +755,8 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('notifyEmailChange', async () => {
         const t = now();
         const { oldEmail, newEmail, locale, acceptLanguage, ...rest } = parseInput(noticeSchema, input);
-        const from = addressOf(oldEmail)!;
-        const to = addressOf(newEmail)!;
+        const from = parseEmail(oldEmail)!;
+        const to = parseEmail(newEmail)!;
         if (from.mailbox === to.mailbox) {
           return fail(invalidInput(['newEmail'], 'the new address is the old one'));
         }

@@ -88,9 +88,15 @@ const inEnglish: z.core.ParseContext<z.core.$ZodIssue> = {
   },
 };
 
-/** `schema.safeParse` with zod's English messages for the checks that carry none of ours. */
-export const safeParse = <T extends z.ZodMiniType>(schema: T, input: unknown) =>
-  schema.safeParse(input, inEnglish);
+/**
+ * `schema.safeParse` with zod's English messages for the checks that carry none of ours. Valid input is
+ * parsed without them: zod/mini parses several times slower when given a context (measured 6 -> 26 us
+ * for the flow's start input), and messages are only read on a failure, which parses again to word them.
+ */
+export function safeParse<T extends z.ZodMiniType>(schema: T, input: unknown) {
+  const result = schema.safeParse(input);
+  return result.success ? result : schema.safeParse(input, inEnglish);
+}
 
 /** Parses with a schema, turning a zod failure into INVALID_INPUT with every failing field. */
 export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, what = 'input'): z.output<T> {

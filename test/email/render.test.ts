@@ -487,6 +487,11 @@ describe('message options', () => {
       bad({ appName: 'A', locales: { de: { strings: { login: { subject: '\u202e{appName}' } } } } }),
       ['message.locales.de.strings'],
     );
+    // The same locales object again: its problems are cached by identity, and still name the field exactly.
+    const locales = { de: { strings: { login: { subject: '\u202e{appName}' } } } };
+    for (let i = 0; i < 3; i++) {
+      expectInvalid(bad({ appName: 'A', locales }), ['message.locales.de.strings']);
+    }
     expectInvalid(bad({}), ['message.appName']);
     expectInvalid(bad({ appName: 'A', supportText: 'line\nbreak' }), ['message.supportText']);
     expectInvalid(bad({ appName: 'A', brand: { primaryColor: 'red' } }), ['message.brand.primaryColor']);
