@@ -76,7 +76,10 @@ export function toNodeHandler(
       let request = createRequest(req, res, options);
       const parsed = req.body !== undefined && req.readableEnded === true;
       if (typeof req.originalUrl === 'string' || parsed) {
-        const url = new URL(req.originalUrl ?? req.url ?? '/', request.url);
+        // Joined as text, never resolved against the request's URL: a path such as `//evil.example/x` would
+        // otherwise be read as scheme-relative and move the request (and its origin check) to another host.
+        const path = req.originalUrl ?? req.url ?? '/';
+        const url = new URL(`${new URL(request.url).origin}${path.startsWith('/') ? path : `/${path}`}`);
         const headers = new Headers(request.headers);
         let body: BodyInit | null = request.body;
         if (parsed) {

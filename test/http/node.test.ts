@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,35 @@ describe('toNodeHandler', () => {
       { form: true },
     );
     expect(form.status).toBe(200);
+  });
+
+  it('under Express at the root, a `//host/...` path cannot move the request to another origin', async () => {
+    const { handlers } = setup();
+    const app = express();
+    app.use(express.json());
+    app.use(toNodeHandler(handlers.fetch));
+    const origin = await listen(createServer(app));
+    const post = (path: string) =>
+      new Promise<{ status: number; cookie: unknown }>((resolve, reject) => {
+        const body = JSON.stringify({ email: 'ada@example.com', purpose: 'login' });
+        const r = request(`${origin}/`, {
+          method: 'POST',
+          path, // sent as is: fetch() and URL would normalise it
+          headers: { origin: 'http://evil.example', 'content-type': 'application/json' },
+        });
+        r.on('response', (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, cookie: res.headers['set-cookie'] });
+        });
+        r.on('error', reject);
+        r.end(body);
+      });
+    expect((await post('/auth/start')).status).toBe(403); // a cross-site POST
+    for (const path of ['//evil.example/auth/start', '///evil.example/auth/start']) {
+      const answer = await post(path);
+      expect(answer.status, path).not.toBe(200);
+      expect(answer.cookie, path).toBeUndefined();
+    }
   });
 
   it('passes a throwing handler to next() under Express, and answers 500 under node:http', async () => {
