@@ -249,7 +249,9 @@ class StoreFailure extends Error {}
 function withTimeout<T>(pending: PromiseLike<T>, ms: number, onTimeout: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), ms);
-    pending.then(
+    // Promise.resolve adopts nested thenables and turns a throwing `then` into a rejection: the timer is
+    // cleared only once the value is final, so no promise-like can outlast it.
+    Promise.resolve(pending).then(
       (value) => {
         clearTimeout(timer);
         resolve(value);
@@ -399,21 +401,22 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   }
 
   function step(key: string, s: FlowStep): StepReply | Promise<StepReply> {
+    const failure = (cause: unknown) =>
+      cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
     let pending: StepReply | PromiseLike<StepReply>;
     try {
       pending = store.step(key, s);
+      // A store that answers synchronously (the memory store) cannot hang past its own return: no timer.
+      if (!isThenable(pending)) return checkReply(pending);
     } catch (cause) {
-      throw new StoreFailure('store step failed', { cause });
+      throw failure(cause); // a throwing getter on the reply is the store's fault too
     }
-    // A store that answers synchronously (the memory store) cannot hang past its own return: no timer.
-    if (!isThenable(pending)) return checkReply(pending);
     const ms = policy.storeTimeoutMs;
-    return withTimeout(pending, ms, () => new StoreFailure(`store step did not settle within ${ms} ms`)).then(
-      checkReply,
-      (cause: unknown) => {
-        throw cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
-      },
-    );
+    return withTimeout(pending, ms, () => new StoreFailure(`store step did not settle within ${ms} ms`))
+      .then(checkReply)
+      .then(undefined, (cause: unknown) => {
+        throw failure(cause);
+      });
   }
 
   /** Runs a step body: store failures become STORE_UNAVAILABLE; anything else thrown is hostile input. */

@@ -189,6 +189,18 @@ describe('flow.start', () => {
     if (!r.ok) expect(String((r.error.cause as Error).message)).toMatch(/50 ms/);
   });
 
+  // biome-ignore lint/suspicious/noThenProperty: a promise-like that never settles is what is under test
+  const NEVER = { then() {} };
+  it('a sender returning a thenable that adopts a never-settling one: SEND_FAILED after sendTimeoutMs', async () => {
+    const { flow } = setup({
+      // biome-ignore lint/suspicious/noThenProperty: a promise-like adopting one that never settles is under test
+      sender: { send: () => ({ then: (ok: (v: unknown) => void) => ok(NEVER) }) as never },
+      policy: { sendTimeoutMs: 50 },
+    });
+    const r = await flow.start({ email: EMAIL, purpose: 'login' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+  });
+
   it('a failed send does not supersede the previous, working code', async () => {
     let failing = false;
     const outbox = createTestOutbox();

@@ -6,14 +6,35 @@ import { EMAIL, must, setup } from './_setup.js';
 
 type Fault =
   | 'throw'
+  | 'throw synchronously'
   | 'hang'
+  | 'a thenable adopting one that never settles'
+  | 'a throwing then'
+  | 'a reply whose ok getter throws'
   | 'garbage'
   | 'wrong shape'
   | 'ok without a status'
   | 'a lying success'
   | 'a bad count';
 
-const ANSWERS: Record<Exclude<Fault, 'throw' | 'hang'>, unknown> = {
+// biome-ignore lint/suspicious/noThenProperty: a promise-like that never settles is what is under test
+const NEVER = { then() {} };
+
+const ANSWERS: Record<Exclude<Fault, 'throw' | 'throw synchronously' | 'hang'>, unknown> = {
+  // A store or client library's own promise-like objects: the timeout must hold until the value is final.
+  // biome-ignore lint/suspicious/noThenProperty: a hostile promise-like is what is under test
+  'a thenable adopting one that never settles': { then: (ok: (v: unknown) => void) => ok(NEVER) },
+  'a throwing then': {
+    // biome-ignore lint/suspicious/noThenProperty: a hostile promise-like is what is under test
+    get then() {
+      throw new Error('then');
+    },
+  },
+  'a reply whose ok getter throws': {
+    get ok() {
+      throw new Error('ok');
+    },
+  },
   garbage: Number.NaN,
   'wrong shape': { ok: 'yes' },
   'ok without a status': { ok: true, gen: 1, attemptsRemaining: 5, resendAvailableAt: null, locale: 'en' },
@@ -38,15 +59,28 @@ function faultyStore(kind: FlowStep['kind'], fault: Fault) {
     step(key, step) {
       if (!state.armed || step.kind !== kind) return real.step(key, step);
       if (fault === 'throw') return Promise.reject(new Error('ECONNRESET'));
+      if (fault === 'throw synchronously') throw new Error('ECONNRESET');
       if (fault === 'hang') return new Promise(() => {});
-      return Promise.resolve(ANSWERS[fault] as never);
+      // Returned as is, not wrapped in a promise (which would adopt the thenables itself).
+      return ANSWERS[fault] as never;
     },
   };
   return { store, state };
 }
 
 /** Faults every step kind must survive; a lying success is a verify fault (the flow can check only that). */
-const FAULTS = ['throw', 'hang', 'garbage', 'wrong shape', 'ok without a status', 'a bad count'] as const;
+const FAULTS = [
+  'throw',
+  'throw synchronously',
+  'hang',
+  'a thenable adopting one that never settles',
+  'a throwing then',
+  'a reply whose ok getter throws',
+  'garbage',
+  'wrong shape',
+  'ok without a status',
+  'a bad count',
+] as const;
 
 describe('store failures fail closed', () => {
   it.each(FAULTS)(
