@@ -3,7 +3,7 @@
 // No MJML, no HTML parsing, no regex over the layout.
 import { invalidInput } from '../errors.js';
 
-import { LAYOUTS, type PurposeKind } from './_compiled.js';
+import { LAYOUTS } from './_compiled.js';
 import { escapeHtml } from './_escape.js';
 import {
   bindSlots,
@@ -14,6 +14,7 @@ import {
   type ValueSlot,
   type Values,
 } from './_fill.js';
+import type { PurposeKind } from './_kinds.js';
 import type { LocaleStrings, PluralForms } from './_strings.js';
 import type { CompiledTemplate } from './compiled-template.js';
 import type { FooterLink } from './render.js';

@@ -1,7 +1,7 @@
 // The shape of templates/locales/*.json, and the checks the build script (built-in files) and the options
 // schema (a host's overrides and own locales) run on them.
 import type { MailboxChallengeErrorCode } from '../errors.js';
-import type { PurposeKind } from './_compiled.js';
+import type { PurposeKind } from './_kinds.js';
 
 /** The strings of one purpose's code email (`signup`, `login`, `email-change`, `default`). */
 export interface CodeMessageStrings {

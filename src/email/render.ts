@@ -2,7 +2,8 @@
 import * as z from 'zod/mini';
 import { headerTextField, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
-import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
+import { ENGLISH } from './_compiled.js';
+import { PURPOSE_KINDS, type PurposeKind } from './_kinds.js';
 import {
   CARD_DARK,
   CARD_LIGHT,
