@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import './locales.js'; // the preview shows every built-in locale
-import { PURPOSE_KINDS } from './email/_compiled.js';
+import { PURPOSE_KINDS } from './email/_kinds.js';
 import { type Locale, SUPPORTED_LOCALES } from './email/locale.js';
 import { renderNotice } from './email/notice.js';
 import {

@@ -83,7 +83,7 @@ export interface CreatedMailboxChallenge extends MailboxChallenge {
   message?: RenderedMessage;
 }
 
-export const createInputSchema = z.lazy(() =>
+const createInputSchema = z.lazy(() =>
   z.strictObject({
     email: emailField,
     purpose: purposeField,
@@ -105,7 +105,7 @@ export const createInputSchema = z.lazy(() =>
  * Turns validated input into the spec a challenge is drafted from.
  * @throws MailboxChallengeError `INVALID_INPUT` on `userId` when it is longer than `maxUserIdBytes`.
  */
-export function toSpec(
+function toSpec(
   input: z.output<typeof createInputSchema>,
   maxUserIdBytes: number = DEFAULTS.maxUserIdBytes,
 ): ChallengeSpec {

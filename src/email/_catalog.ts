@@ -1,6 +1,7 @@
 // Which locales exist for a message, and their strings: English always; the other built-in locales once
 // `mailbox-challenge/locales` is imported; a host's own locales and overrides from `message.locales`.
-import { BUILT_IN_LOCALES, ENGLISH, LOCALE_INDEX } from './_compiled.js';
+import { ENGLISH, LOCALE_INDEX } from './_compiled.js';
+import { BUILT_IN_LOCALES } from './_kinds.js';
 import { DEFAULT_LOCALE, LocaleMatcher } from './_negotiate.js';
 import type { LocaleStrings } from './_strings.js';
 import type { LocaleCustomization } from './render.js';

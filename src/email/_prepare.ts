@@ -3,7 +3,7 @@
 // No MJML, no HTML parsing, no regex over the layout.
 import { invalidInput } from '../errors.js';
 
-import { LAYOUTS, type PurposeKind } from './_compiled.js';
+import { LAYOUTS } from './_compiled.js';
 import { escapeHtml } from './_escape.js';
 import {
   bindSlots,
@@ -14,6 +14,7 @@ import {
   type ValueSlot,
   type Values,
 } from './_fill.js';
+import type { PurposeKind } from './_kinds.js';
 import type { LocaleStrings, PluralForms } from './_strings.js';
 import type { CompiledTemplate } from './compiled-template.js';
 import type { FooterLink } from './render.js';
@@ -24,7 +25,7 @@ export const DEFAULT_BRAND_COLOR = '#2563eb';
 export const CARD_LIGHT = '#ffffff';
 export const CARD_DARK = '#1c1c21';
 
-export interface Prepared {
+interface Prepared {
   html: readonly Part[];
   text: readonly Part[];
   subject: readonly Part[];
@@ -143,7 +144,7 @@ export function durationText(tag: string, units: LocaleStrings['units'], ttlSeco
 }
 
 /** The code's size by its length: at 320 px and without `<style>`, 10 characters still fit on one line. */
-export function codeMetrics(length: number): { codeSize: string; codeSpacing: string } {
+function codeMetrics(length: number): { codeSize: string; codeSpacing: string } {
   if (length <= 6) return { codeSize: '34px', codeSpacing: '8px' };
   if (length <= 8) return { codeSize: '28px', codeSpacing: '5px' };
   return { codeSize: '24px', codeSpacing: '3px' };
@@ -220,7 +221,7 @@ function footerHtml(value: string): string {
 const footerPlain = (value: string) => value.replaceAll(FOOTER_SEPARATOR, ': ');
 
 /** WCAG 2.x relative luminance of `#rgb` or `#rrggbb`. */
-export function luminance(hex: string): number {
+function luminance(hex: string): number {
   const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, '$&$&') : hex;
   const [r, g, b] = [1, 3, 5].map((i) => {
     const c = Number.parseInt(full.slice(i, i + 2), 16) / 255;
@@ -235,7 +236,7 @@ export function contrast(a: string, b: string): number {
   return (x + 0.05) / (y + 0.05);
 }
 
-export const DARK_TEXT = '#111827';
+const DARK_TEXT = '#111827';
 
 const mix = (hex: string, t: number): string => {
   const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, '$&$&') : hex;
@@ -255,7 +256,7 @@ const darkVariants = new Map<string, string>();
  * the dark card (3:1, WCAG 1.4.11) with readable text (4.5:1), else the least lightened tint that does (a black
  * brand gets a grey button, not an invisible one).
  */
-export function darkVariant(hex: string): string {
+function darkVariant(hex: string): string {
   let variant = darkVariants.get(hex);
   if (variant === undefined) {
     variant = DEFAULT_BRAND_COLOR;

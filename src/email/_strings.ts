@@ -1,7 +1,7 @@
 // The shape of templates/locales/*.json, and the checks the build script (built-in files) and the options
 // schema (a host's overrides and own locales) run on them.
 import type { MailboxChallengeErrorCode } from '../errors.js';
-import type { PurposeKind } from './_compiled.js';
+import type { PurposeKind } from './_kinds.js';
 
 /** The strings of one purpose's code email (`signup`, `login`, `email-change`, `default`). */
 export interface CodeMessageStrings {
@@ -68,7 +68,7 @@ const placeholders = (s: string) => [...new Set([...s.matchAll(/\{([^{}]*)\}/g)]
 // Words that only English uses: one of them in a non-English file is English left behind.
 const ENGLISH_ONLY = /\b(?:the|your|you|please|this|with|from|ignore|sign in)\b/i;
 
-export interface CheckOptions {
+interface CheckOptions {
   /** `exact` (built-in files and new locales): every key, the same placeholders. `partial`: overrides. */
   mode: 'exact' | 'partial';
   /** Flag strings identical to English and English-only words (built-in translations only). */

@@ -1,6 +1,6 @@
 // Locale negotiation for the built-in emails and error messages.
 import { catalogFor, negotiate } from './_catalog.js';
-import { BUILT_IN_LOCALES, type BuiltInLocale } from './_compiled.js';
+import { BUILT_IN_LOCALES, type BuiltInLocale } from './_kinds.js';
 
 /**
  * Every built-in locale, one per file in `templates/locales`. English is always loaded; the others once

@@ -2,7 +2,8 @@
 import * as z from 'zod/mini';
 import { headerTextField, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
-import { ENGLISH, PURPOSE_KINDS, type PurposeKind } from './_compiled.js';
+import { ENGLISH } from './_compiled.js';
+import { PURPOSE_KINDS, type PurposeKind } from './_kinds.js';
 import {
   CARD_DARK,
   CARD_LIGHT,
@@ -219,7 +220,7 @@ const colorField = z.lazy(() =>
 const ratio = (n: number) => `${(Math.floor(n * 100) / 100).toFixed(2)}:1`;
 
 /** The contrast problems of a brand: each names the colour pair that fails. */
-export function brandContrastProblems(brand: {
+function brandContrastProblems(brand: {
   primaryColor?: string;
   primaryColorDark?: string;
 }): { path: string; message: string }[] {
@@ -264,7 +265,7 @@ const logoField = z.lazy(() =>
   }),
 );
 
-export const brandField = z.lazy(() =>
+const brandField = z.lazy(() =>
   z
     .strictObject({
       logo: z.optional(logoField),
@@ -301,8 +302,8 @@ const urlTemplateField = z.lazy(() =>
   ),
 );
 
-export const localeField = z.lazy(() => z.optional(z.string().check(z.maxLength(256))));
-export const acceptLanguageField = z.lazy(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
+const localeField = z.lazy(() => z.optional(z.string().check(z.maxLength(256))));
+const acceptLanguageField = z.lazy(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const oneLine = (max: number, what: string) =>
@@ -311,14 +312,14 @@ const oneLine = (max: number, what: string) =>
     z.refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`),
   );
 // appName and the recipient's name reach the subject or the To header: the core's one rule for header text.
-export const appNameField = z.lazy(() => headerTextField(64, 'appName'));
-export const supportTextField = z.lazy(() => oneLine(500, 'supportText'));
+const appNameField = z.lazy(() => headerTextField(64, 'appName'));
+const supportTextField = z.lazy(() => oneLine(500, 'supportText'));
 const footerLinksField = z.lazy(() =>
   z
     .array(z.strictObject({ text: oneLine(100, 'a footer link text'), href: supportUrl }))
     .check(z.maxLength(5)),
 );
-export const noticeField = z.lazy(() =>
+const noticeField = z.lazy(() =>
   z.strictObject({
     hasPassword: z.optional(z.boolean()),
     notMeUrl: z.optional(pageUrl),
@@ -459,7 +460,7 @@ const linkParts = new Map<string, string[]>();
 const URL_SAFE = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
 /** Fills a link template; every value is percent-encoded, so none can change the URL's structure. */
-export function fillLinkTemplate(template: string, values: LinkValues): string {
+function fillLinkTemplate(template: string, values: LinkValues): string {
   // Split once per template: even indexes are literal text, odd ones placeholder names.
   let parts = linkParts.get(template);
   if (!parts) {
@@ -477,7 +478,7 @@ export function fillLinkTemplate(template: string, values: LinkValues): string {
 
 const KINDS: ReadonlySet<string> = new Set(PURPOSE_KINDS);
 /** The wording a purpose reads in: its own section of the strings files, or `default`. */
-export const purposeKindOf = (purpose: string): PurposeKind =>
+const purposeKindOf = (purpose: string): PurposeKind =>
   KINDS.has(purpose) ? (purpose as PurposeKind) : 'default';
 
 /** The locale, its strings and the host's values in it, for options already validated. */

@@ -93,7 +93,7 @@ export interface Undo {
 
 export type ChallengeStatus = 'pending' | 'used' | 'locked' | 'superseded' | 'cancelled';
 
-export type StepError =
+type StepError =
   | 'INVALID_CHALLENGE'
   | 'CHALLENGE_SUPERSEDED'
   | 'CHALLENGE_EXPIRED'
@@ -116,12 +116,12 @@ export type StepReply =
   | { ok: false; error: StepError; retryAfterMs?: number; attemptsRemaining?: number };
 
 /** Most challenges remembered per purpose (older ones answer CHALLENGE_SUPERSEDED), and stale code tags. */
-export const MAX_CHALLENGES_PER_PURPOSE = 4;
-export const MAX_STALE_CODE_TAGS = 4;
+const MAX_CHALLENGES_PER_PURPOSE = 4;
+const MAX_STALE_CODE_TAGS = 4;
 /** Most purposes per record, so a host that passes free-form purposes cannot grow one record without end. */
-export const MAX_PURPOSES = 8;
+const MAX_PURPOSES = 8;
 
-export const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purposes: {} });
+const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purposes: {} });
 
 /**
  * Sets a purpose as an own data property: plain assignment of `__proto__` would replace the object's
@@ -170,7 +170,7 @@ function longestSendWindow(limits: StepLimits): number {
 }
 
 /** Drops what no rule can read any more: events out of their windows, dead challenges, empty purposes. */
-export function prune(r: MailboxRecord, s: StepBase): void {
+function prune(r: MailboxRecord, s: StepBase): void {
   const longestSend = longestSendWindow(s.limits);
   r.sends = inWindow(r.sends, s.now, longestSend);
   r.failures = inWindow(r.failures, s.now, s.limits.failureLimit.windowMs);
@@ -183,7 +183,7 @@ export function prune(r: MailboxRecord, s: StepBase): void {
 }
 
 /** Epoch ms until which the record must be kept (the store may drop it after), or null when it is empty. */
-export function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | null {
+function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | null {
   let end = 0;
   const longestSend = longestSendWindow(limits);
   if (r.sends.length) end = Math.max(end, r.sends[r.sends.length - 1]! + longestSend);

@@ -15,7 +15,7 @@
  * One parsed address: what mail goes to, what binds a challenge, and which mailbox it reaches.
  * `parseEmail` is the one place these are computed; the flow counts failures and sends per `mailbox`.
  */
-export interface EmailAddress {
+interface EmailAddress {
   /**
    * What is mailed, sealed and returned: as typed, trimmed, with a Unicode domain in its IDNA ASCII form
    * (`ada@bücher.example` → `ada@xn--bcher-kva.example`). An ASCII domain keeps its case as typed.
@@ -31,7 +31,7 @@ export interface EmailAddress {
   readonly mailbox: string;
 }
 
-export const MAX_EMAIL_LENGTH = 254; // RFC 5321 §4.5.3.1.3 path limit minus the angle brackets
+const MAX_EMAIL_LENGTH = 254; // RFC 5321 §4.5.3.1.3 path limit minus the angle brackets
 const MAX_LOCAL_LENGTH = 64; // RFC 5321 §4.5.3.1.1
 const MAX_INPUT_LENGTH = 1024; // anything longer is refused before any Unicode work
 const LOCAL = /^[A-Za-z0-9_+'-]+(?:\.[A-Za-z0-9_+'-]+)*$/;

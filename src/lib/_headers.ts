@@ -22,7 +22,7 @@ const RESERVED = new Set([
 ]);
 const isReserved = (name: string) => RESERVED.has(name.toLowerCase()) || /^content-/i.test(name);
 
-export const headerName = z.lazy(() =>
+const headerName = z.lazy(() =>
   z.string().check(
     z.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'),
     z.refine(

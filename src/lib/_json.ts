@@ -1,6 +1,6 @@
 // Metadata is a small plain-JSON object, carried inside the sealed secret.
 
-export const MAX_METADATA_BYTES = 1024;
+const MAX_METADATA_BYTES = 1024;
 const MAX_DEPTH = 8;
 // Keys that change an object's prototype or constructor when the host merges metadata into another object
 // (Object.assign, spread into a class, lodash merge): refused at any depth.

@@ -6,7 +6,7 @@ import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
 import { DEFAULT_MAX_USER_ID_BYTES, MAX_USER_ID_BYTES } from './_token.js';
 
-export const PURPOSE = /^[a-z0-9](?:[a-z0-9_-]{0,31})$/;
+const PURPOSE = /^[a-z0-9](?:[a-z0-9_-]{0,31})$/;
 // Printable text without control characters (C0, DEL, C1) or line/paragraph separators.
 const NO_CONTROL = /^[^\p{Cc}\u2028\u2029]*$/u;
 // Invisible characters that change how a header reads without showing: bidi controls (ALM, LRM, RLM,
@@ -19,7 +19,7 @@ const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 export const isHeaderText = (text: string): boolean =>
   NO_CONTROL.test(text) && !INVISIBLE.test(text) && text.trim() !== '';
 
-export const LIMITS = {
+const LIMITS = {
   ttlSeconds: { min: 30, max: 86_400 },
   codeLength: { min: 6, max: 10 },
   /** UTF-16 units: a quick bound before the UTF-8 byte limit (`maxUserIdBytes`, at most 255). */

@@ -7,13 +7,13 @@ import { open, seal } from './_aead.js';
 import { fromBase64urlScratch, fromUtf8, toBase64url, utf8 } from './_bytes.js';
 import { mac, type ResolvedKey, type ResolvedKeys } from './_keys.js';
 
-export const VERSION = 'v2';
+const VERSION = 'v2';
 export const NONCE_BYTES = 24;
 export const CHALLENGE_ID_BYTES = 16;
 const TAG_BYTES = 16;
 const CODE_TAG_BYTES = 16;
 export const MAX_SECRET_LENGTH = 4096;
-export const CHALLENGE_ID = /^[A-Za-z0-9_-]{22}$/;
+const CHALLENGE_ID = /^[A-Za-z0-9_-]{22}$/;
 /** The userId slot: every userId up to this many UTF-8 bytes gives a secret of the same length. */
 export const DEFAULT_MAX_USER_ID_BYTES = 64;
 /** The slot's length is one byte in the plaintext. */
@@ -41,9 +41,6 @@ export interface ChallengePayload {
 /** v1's code tag: HMAC-SHA256(codeKey, challengeId ‖ 0x00 ‖ code), truncated to 128 bits. */
 export const codeTagBytes = (key: ResolvedKey, challengeId: string, code: string): Uint8Array =>
   mac(key.codeMac, utf8(`${challengeId}\0${code}`)).subarray(0, CODE_TAG_BYTES);
-
-export const codeTag = (key: ResolvedKey, challengeId: string, code: string): string =>
-  toBase64url(codeTagBytes(key, challengeId, code));
 
 const associatedData = (version: string, keyId: string, challengeId: string) =>
   utf8(`${version}.${keyId}.${challengeId}`);

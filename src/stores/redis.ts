@@ -42,14 +42,22 @@ export class RedisStoreReplyError extends Error {
 // drop a whole record early, which the rules read as lost state and fail closed on.
 
 interface Script {
-  source: string;
-  sha: string;
+  readonly source: string;
+  readonly sha: string;
 }
 
-const script = (source: string): Script => ({
-  source,
-  sha: bytesToHex(sha1(new TextEncoder().encode(source))),
-});
+// The sha is hashed on first use, not at import: pure-JS SHA-1 of the script would otherwise run on every
+// cold import of this entry, steps or not.
+const script = (source: string): Script => {
+  let sha: string | undefined;
+  return {
+    source,
+    get sha() {
+      sha ??= bytesToHex(sha1(new TextEncoder().encode(source)));
+      return sha;
+    },
+  };
+};
 const SCRIPT = script(STEP_SCRIPT);
 /** Records outlive the rules' retention by this much, for clock skew between app servers. */
 const RETENTION_SLACK_MS = '60000';

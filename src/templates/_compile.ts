@@ -10,7 +10,7 @@ import { TAG } from '../email/_fill.js';
  * MJML validates colour attributes strictly, so `{{brandColor}}` cannot sit in one. These stand-ins take the
  * slots' place during compilation and are swapped back afterwards.
  */
-export const BRAND_STAND_INS = {
+const BRAND_STAND_INS = {
   brandColor: '#b0a0c1',
   brandTextColor: '#c1b0a0',
   brandColorDark: '#a0c1b0',
@@ -49,7 +49,7 @@ export interface CompiledLayout {
   text: string;
 }
 
-export interface CompileMjmlOptions {
+interface CompileMjmlOptions {
   /** Path of the source, for `<mj-include>` (only honoured when `includes` is true) and messages. */
   filePath?: string;
   /** Resolve `<mj-include>` relative to `filePath` (it reads files). Without it, an include is refused. */

@@ -2,7 +2,7 @@
 // entry loads without it. The public types never name fast-check either (so they load without it under
 // `skipLibCheck: false`): the arbitrary types are read off the `fc` the caller passes.
 import type * as FastCheck from 'fast-check';
-import { PURPOSE_KINDS } from '../email/_compiled.js';
+import { PURPOSE_KINDS } from '../email/_kinds.js';
 import type { JsonObject } from '../types.js';
 
 // Only what is used, so both `import fc from 'fast-check'` and `import * as fc` type-check.

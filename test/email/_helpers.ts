@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PURPOSE_KINDS } from '../../src/email/_compiled.js';
+import { PURPOSE_KINDS } from '../../src/email/_kinds.js';
 import {
   type CreateMailboxChallengeInput,
   createMailboxChallenge,

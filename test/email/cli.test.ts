@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { PURPOSE_KINDS } from '../../src/email/_compiled.js';
+import { PURPOSE_KINDS } from '../../src/email/_kinds.js';
 import { parseKeys } from '../../src/index.js';
 
 function io() {

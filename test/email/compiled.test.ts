@@ -2,9 +2,10 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate, OUTPUT, OUTPUT_LOCALES } from '../../scripts/build-templates.js';
-import { BUILT_IN_LOCALES, ENGLISH, LAYOUTS, PURPOSE_KINDS } from '../../src/email/_compiled.js';
+import { generate, OUTPUT, OUTPUT_KINDS, OUTPUT_LOCALES } from '../../scripts/build-templates.js';
+import { ENGLISH, LAYOUTS } from '../../src/email/_compiled.js';
 import { LOCALE_STRINGS } from '../../src/email/_compiled-locales.js';
+import { BUILT_IN_LOCALES, PURPOSE_KINDS } from '../../src/email/_kinds.js';
 import { checkLocaleStrings } from '../../src/email/_strings.js';
 import {
   checkSlotContexts,
@@ -17,7 +18,8 @@ import { LOCALES, ROOT } from './_helpers.js';
 describe('compiled layouts (src/email/_compiled.ts)', () => {
   it('is up to date with templates/ (run `npm run build:templates` when this fails)', async () => {
     // generate() runs mjml with validationLevel 'strict': any MJML error throws here.
-    const { source, localesSource } = await generate();
+    const { kindsSource, source, localesSource } = await generate();
+    expect(readFileSync(OUTPUT_KINDS, 'utf8')).toBe(kindsSource);
     expect(readFileSync(OUTPUT, 'utf8')).toBe(source);
     expect(readFileSync(OUTPUT_LOCALES, 'utf8')).toBe(localesSource);
   });

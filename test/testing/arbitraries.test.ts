@@ -2,7 +2,7 @@
 // template build's purpose list (a purpose given its own wording shows up here without an edit).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PURPOSE_KINDS } from '../../src/email/_compiled.js';
+import { PURPOSE_KINDS } from '../../src/email/_kinds.js';
 import { createMailboxChallenge, generateKey } from '../../src/index.js';
 import { mailboxArbitraries } from '../../src/testing/index.js';
 
