@@ -4,7 +4,7 @@
 // Not a public entry (not in package.json `exports`). Lists every core name another entry imports.
 
 export { installLocales } from './email/_catalog.js';
-export { ENGLISH, PURPOSE_KINDS } from './email/_compiled.js';
+export { ENGLISH } from './email/_compiled.js';
 export { escapeHtml } from './email/_escape.js';
 export { CODE_STRING_SLOTS, fillStrings, parseSlots, slotNames, TAG, VALUE_SLOTS } from './email/_fill.js';
 export { makeCompiledTemplate } from './email/compiled-template.js';
