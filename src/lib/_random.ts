@@ -18,9 +18,9 @@ function fill(out: Uint8Array): Uint8Array {
   return out;
 }
 
-/** `length` fresh random bytes from the runtime's CSPRNG. */
-export function randomBytes(length: number): Uint8Array {
-  if (length > MAX_POOLED) return fill(new Uint8Array(length));
+/** `length` fresh random bytes from the runtime's CSPRNG; `direct` skips the pool (keys). */
+export function randomBytes(length: number, options?: { direct?: boolean }): Uint8Array {
+  if (length > MAX_POOLED || options?.direct) return fill(new Uint8Array(length));
   if (pool === undefined || offset + length > POOL_BYTES) {
     pool = fill(pool ?? new Uint8Array(POOL_BYTES));
     offset = 0;

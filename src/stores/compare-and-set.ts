@@ -78,7 +78,11 @@ export function compareAndSetStore(
           version: current ? current.version : null,
           ttlMs,
         });
-        if (written) return reply;
+        if (written === true) return reply;
+        // Anything but a boolean (an SDK's response object, { ok: false }) is a broken adapter, not a lost
+        // race: taking it for a write would lose updates and let parallel guesses past the caps.
+        if (written !== false)
+          throw new TypeError('compare-and-set adapter: write() must resolve to a boolean');
       }
       throw new CompareAndSetContentionError(`compare-and-set lost ${maxTries} races in a row`);
     },

@@ -63,6 +63,31 @@ function versionedMap(): CompareAndSetAdapter & { clear(): void } {
   }));
 }
 
+describe('compareAndSetStore over a broken adapter', () => {
+  it('a write() that resolves to anything but a boolean fails closed: STORE_UNAVAILABLE, nothing sent', async () => {
+    for (const answer of [{ ok: false }, 'OK', 1, undefined]) {
+      const map = versionedMap();
+      const adapter: CompareAndSetAdapter = {
+        read: map.read,
+        write: async (key, value, options) => {
+          await map.write(key, value, options);
+          return answer as never; // an SDK response object taken for a write would lose races silently
+        },
+      };
+      const outbox = createTestOutbox();
+      const flow = createMailboxFlow({
+        keys: [generateKey('k')],
+        sender: outbox,
+        appName: 'Acme',
+        store: compareAndSetStore(adapter),
+      });
+      const r = await flow.start({ email: 'ada@example.com', purpose: 'login' });
+      expect(r, JSON.stringify(answer)).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+      expect(outbox.messages).toHaveLength(0);
+    }
+  });
+});
+
 describe('memoryStore bounds', () => {
   const keys = [generateKey('k')];
   const flowOn = (store: ChallengeStore) => {
