@@ -15,11 +15,11 @@ import {
   type MailboxRecord,
   memoryStore,
   type PurposeState,
-  type StepLimits,
 } from '../../src/index.js';
 import { packedBase, packRecord, unpackRecord } from '../../src/stores/_packed-record.js';
 import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
 import { must } from '../flow/_setup.js';
+import { MINUTE_LIMITS, RULE_LIMITS } from './_limits.js';
 import { testStore } from './conformance.js';
 
 /** A store object that forwards to the current backing store; `lose()` swaps in an empty one. */
@@ -133,13 +133,7 @@ describe('memoryStore bounds', () => {
   });
 
   it('under steady churn holds the live records plus at most about a third as many expired ones', async () => {
-    const limits: StepLimits = {
-      sendLimits: [],
-      failureLimit: { max: 5, windowMs: 60_000 },
-      maxAttempts: 5,
-      resendWindowMs: 60_000,
-      resendCooldownMs: 0,
-    };
+    const limits = MINUTE_LIMITS;
     const store = memoryStore();
     let now = Date.UTC(2026, 0, 1);
     const live = 600; // a new mailbox every 100 ms, each record kept 60 s
@@ -165,13 +159,7 @@ describe('memoryStore bounds', () => {
   });
 
   it('keeps every key its own record: flow keys are held as their 16 bytes, any other key apart from them', async () => {
-    const limits: StepLimits = {
-      sendLimits: [],
-      failureLimit: { max: 5, windowMs: 60_000 },
-      maxAttempts: 5,
-      resendWindowMs: 60_000,
-      resendCooldownMs: 0,
-    };
+    const limits = MINUTE_LIMITS;
     const now = Date.UTC(2026, 0, 1);
     const flowKey = `mc:m:${Buffer.alloc(16).toString('base64url')}`;
     const fixed = [
@@ -237,16 +225,7 @@ describe('memoryStore bounds', () => {
 // The memory store keeps each record in its own compact form (src/stores/_packed-record.ts). Whatever the
 // rules can produce must read back exactly; whatever it did not write must fail closed.
 describe('the memory store packed form', () => {
-  const LIMITS: StepLimits = {
-    sendLimits: [
-      { max: 3, windowMs: 60_000 },
-      { max: 5, windowMs: 3_600_000 },
-    ],
-    failureLimit: { max: 8, windowMs: 86_400_000 },
-    maxAttempts: 3,
-    resendWindowMs: 3_600_000,
-    resendCooldownMs: 30_000,
-  };
+  const LIMITS = RULE_LIMITS;
   // Any UTF-16 code unit (lone surrogates too), so every kind of string the form has is reached.
   const anyText = fc.string({
     unit: fc.nat({ max: 0xffff }).map((c) => String.fromCharCode(c)),

@@ -10,22 +10,13 @@ import {
   decodeRecord,
   type FlowStep,
   type MailboxRecord,
-  type StepLimits,
   type StepReply,
 } from '../../src/index.js';
 import { redisStore } from '../../src/stores/redis.js';
+import { RULE_LIMITS } from './_limits.js';
 import { type RedisServer, redisServerAvailable, startRedisServer } from './_redis-server.js';
 
-const LIMITS: StepLimits = {
-  sendLimits: [
-    { max: 3, windowMs: 60_000 },
-    { max: 5, windowMs: 3_600_000 },
-  ],
-  failureLimit: { max: 8, windowMs: 86_400_000 },
-  maxAttempts: 3,
-  resendWindowMs: 3_600_000,
-  resendCooldownMs: 30_000,
-};
+const LIMITS = RULE_LIMITS;
 // `__proto__` too: a purpose is an own property whatever its name (plain assignment would set the prototype).
 const PURPOSES = ['login', 'signup', '__proto__'] as const;
 const TAGS = ['t0', 't1', 't2', 't3'] as const;
