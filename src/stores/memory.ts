@@ -1,6 +1,7 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
 import { applyStepInPlace } from '../flow/state.js';
+import { fromBase64urlScratch } from '../lib/_bytes.js';
 import { packedBase, packRecord, unpackRecord } from './_packed-record.js';
 
 /** Options of {@link memoryStore}. */
@@ -26,36 +27,16 @@ const SWEEP_WHEN_FULL = 1_000;
 // The flow names records `mc:m:` + 22 base64url chars (16 bytes). The map holds such a key as its 16
 // bytes, one char each: a flat 16-char string instead of the flow's 27 chars (often a concatenation, two
 // strings deep), 40 bytes less per record.
-const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const DIGIT = new Uint8Array(128).fill(64); // 64: not a digit
-for (let i = 0; i < 64; i++) DIGIT[DIGITS.charCodeAt(i)] = i;
-const keyBytes = new Uint8Array(16);
-
 /**
  * The map key for a store key: a flow key as its 16 bytes; any other key (the flow makes none, but a store
  * takes any) behind U+0100, which no 16-byte key holds, so the two kinds never meet.
  */
 function mapKey(key: string): string {
-  if (key.length !== 27 || !key.startsWith('mc:m:')) return `\u0100${key}`;
-  let bad = 0;
-  let n = 0;
-  for (let i = 5, j = 0; i < 27; i++) {
-    const c = key.charCodeAt(i);
-    const d = c < 128 ? DIGIT[c]! : 64;
-    bad |= d;
-    n = (n << 6) | (d & 63);
-    if ((i - 5) % 4 === 3) {
-      keyBytes[j++] = n >>> 16;
-      keyBytes[j++] = (n >>> 8) & 0xff;
-      keyBytes[j++] = n & 0xff;
-      n = 0;
-    }
-  }
-  // The last two digits carry one byte and four bits that canonical base64url leaves zero.
-  if (bad & 64 || n & 0xf) return `\u0100${key}`;
-  const k = keyBytes;
+  // The library's one base64url decoder, into its shared buffer (refuses non-canonical text).
+  const k = key.length === 27 && key.startsWith('mc:m:') ? fromBase64urlScratch(key.slice(5)) : null;
+  if (k === null || k.length !== 16) return `\u0100${key}`;
   // biome-ignore format: sixteen arguments, one call (no array, no apply)
-  return String.fromCharCode(k[0]!, k[1]!, k[2]!, k[3]!, k[4]!, k[5]!, k[6]!, k[7]!, k[8]!, k[9]!, k[10]!, k[11]!, k[12]!, k[13]!, k[14]!, n >>> 4);
+  return String.fromCharCode(k[0]!, k[1]!, k[2]!, k[3]!, k[4]!, k[5]!, k[6]!, k[7]!, k[8]!, k[9]!, k[10]!, k[11]!, k[12]!, k[13]!, k[14]!, k[15]!);
 }
 
 /** Thrown by the memory store when it is full; the flow reports it as STORE_UNAVAILABLE. */
