@@ -14,5 +14,12 @@ export * from './index.js';
 export { parseEmail } from './lib/_address.js';
 export { concatBytes } from './lib/_bytes.js';
 export { headersField } from './lib/_headers.js';
-export { emailField, headerTextField, parseInput, purposeField, textField } from './lib/_schema.js';
+export {
+  emailField,
+  headerTextField,
+  lazySchema,
+  parseInput,
+  purposeField,
+  textField,
+} from './lib/_schema.js';
 export * from './lib/_zod.js';

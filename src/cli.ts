@@ -157,7 +157,7 @@ async function preview(args: readonly string[], io: CliIo): Promise<number> {
     const filePath = resolve(values.template);
     base.template = await compileTemplate(readFileSync(filePath, 'utf8'), { filePath });
   }
-  const options = parseInput(messageOptionsSchema, base, 'options');
+  const options = parseInput(messageOptionsSchema(), base, 'options');
 
   const files: PreviewFile[] = [];
   for (const purpose of purposes) {

@@ -22,6 +22,7 @@ import {
   codeAlphabetField,
   codeLengthField,
   emailField,
+  lazySchema,
   metadataField,
   parseInput,
   purposeField,
@@ -83,20 +84,20 @@ export interface CreatedMailboxChallenge extends MailboxChallenge {
   message?: RenderedMessage;
 }
 
-const createInputSchema = z.lazy(() =>
+const createInputSchema = lazySchema(() =>
   z.strictObject({
-    email: emailField,
-    purpose: purposeField,
-    userId: userIdField,
-    metadata: metadataField,
-    ttlSeconds: z.optional(ttlField),
-    codeLength: z.optional(codeLengthField),
-    codeAlphabet: z.optional(codeAlphabetField),
+    email: emailField(),
+    purpose: purposeField(),
+    userId: userIdField(),
+    metadata: metadataField(),
+    ttlSeconds: z.optional(ttlField()),
+    codeLength: z.optional(codeLengthField()),
+    codeAlphabet: z.optional(codeAlphabetField()),
     // `false` means "no message", like omitting it. Not a union: a union would report `message` instead of
     // the field that failed (`message.appName`).
     message: z.pipe(
       z.transform((v: unknown) => (v === false ? undefined : v)),
-      z.optional(messageOptionsSchema),
+      z.optional(messageOptionsSchema()),
     ),
   }),
 );
@@ -106,7 +107,7 @@ const createInputSchema = z.lazy(() =>
  * @throws MailboxChallengeError `INVALID_INPUT` on `userId` when it is longer than `maxUserIdBytes`.
  */
 function toSpec(
-  input: z.output<typeof createInputSchema>,
+  input: z.output<ReturnType<typeof createInputSchema>>,
   maxUserIdBytes: number = DEFAULTS.maxUserIdBytes,
 ): ChallengeSpec {
   const userId = input.userId ?? null;
@@ -153,7 +154,7 @@ export function createMailboxChallenge(
   const keys = resolveKeys(config?.keys);
   const now = readClock(config.now);
   const maxUserIdBytes = readMaxUserIdBytes(config.maxUserIdBytes);
-  const parsed = parseInput(createInputSchema, input);
+  const parsed = parseInput(createInputSchema(), input);
   const spec = toSpec(parsed, maxUserIdBytes);
   const draft = draftChallenge(spec, keys.primary, now, randomBytes(drawSize(spec)));
   const p = draft.payload;

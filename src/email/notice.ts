@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { parseEmail } from '../lib/_address.js';
-import { emailField, parseInput } from '../lib/_schema.js';
+import { emailField, lazySchema, parseInput } from '../lib/_schema.js';
 import { fill, messageValues, preparedNotice } from './_prepare.js';
 import { type MessageOptions, messageOptionsSchema, type RenderedMessage, resolveMessage } from './render.js';
 
@@ -12,10 +12,10 @@ export interface EmailChangeNoticeInput extends Omit<MessageOptions, 'link' | 'c
   newEmail: string;
 }
 
-const noticeInputSchema = z.lazy(() => z.looseObject({ email: emailField, newEmail: emailField }));
+const noticeInputSchema = lazySchema(() => z.looseObject({ email: emailField(), newEmail: emailField() }));
 
 /**
- * Renders a notice to an old address from options already validated by `messageOptionsSchema` (the flow's
+ * Renders a notice to an old address from options already validated by `messageOptionsSchema()` (the flow's
  * `notifyEmailChange` uses this). `link`, `codeInSubject` and `template` concern code emails and are ignored.
  */
 export function renderNotice(args: {
@@ -67,9 +67,9 @@ export function renderNotice(args: {
  */
 export function renderEmailChangeNotice(input: EmailChangeNoticeInput): RenderedMessage {
   const { email, newEmail, ...rest } = parseInput(
-    noticeInputSchema,
+    noticeInputSchema(),
     input,
   ) as unknown as EmailChangeNoticeInput;
-  const options = parseInput(messageOptionsSchema, rest);
+  const options = parseInput(messageOptionsSchema(), rest);
   return renderNotice({ email, newEmail, options });
 }

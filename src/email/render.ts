@@ -1,6 +1,6 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
 import * as z from 'zod/mini';
-import { headerTextField, safeParse } from '../lib/_schema.js';
+import { headerTextField, lazySchema, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH } from './_compiled.js';
 import { PURPOSE_KINDS, type PurposeKind } from './_kinds.js';
@@ -208,12 +208,12 @@ const urlField = (protocols: readonly string[], what: string) =>
       `${what} must be an absolute ${protocols.join(' or ')} URL without credentials`,
     ),
   );
-const httpsUrl = z.lazy(() => urlField(['https:'], 'the URL'));
-const pageUrl = z.lazy(() => urlField(['https:', 'http:'], 'the URL'));
-const supportUrl = z.lazy(() => urlField(['https:', 'mailto:'], 'the URL'));
+const httpsUrl = lazySchema(() => urlField(['https:'], 'the URL'));
+const pageUrl = lazySchema(() => urlField(['https:', 'http:'], 'the URL'));
+const supportUrl = lazySchema(() => urlField(['https:', 'mailto:'], 'the URL'));
 
 // Goes into CSS unescaped (escaping cannot protect CSS), hence this exact shape and nothing else.
-const colorField = z.lazy(() =>
+const colorField = lazySchema(() =>
   z.string().check(z.regex(/^#(?:[0-9a-fA-F]{3}){1,2}$/, 'a colour is #rgb or #rrggbb')),
 );
 
@@ -256,21 +256,21 @@ function brandContrastProblems(brand: {
   return problems;
 }
 
-const logoField = z.lazy(() =>
+const logoField = lazySchema(() =>
   z.strictObject({
-    url: httpsUrl,
-    darkUrl: z.optional(httpsUrl),
+    url: httpsUrl(),
+    darkUrl: z.optional(httpsUrl()),
     width: z.int().check(z.minimum(1), z.maximum(600)),
     height: z.int().check(z.minimum(1), z.maximum(200)),
   }),
 );
 
-const brandField = z.lazy(() =>
+const brandField = lazySchema(() =>
   z
     .strictObject({
-      logo: z.optional(logoField),
-      primaryColor: z.optional(colorField),
-      primaryColorDark: z.optional(colorField),
+      logo: z.optional(logoField()),
+      primaryColor: z.optional(colorField()),
+      primaryColorDark: z.optional(colorField()),
     })
     .check(
       z.superRefine((brand, ctx) => {
@@ -293,7 +293,7 @@ function urlTemplateProblem(template: string): string | null {
 }
 const urlTemplateOk = memo((template) => urlTemplateProblem(template) === null);
 
-const urlTemplateField = z.lazy(() =>
+const urlTemplateField = lazySchema(() =>
   z.string().check(
     z.maxLength(2048),
     z.superRefine((template, ctx) => {
@@ -302,8 +302,8 @@ const urlTemplateField = z.lazy(() =>
   ),
 );
 
-const localeField = z.lazy(() => z.optional(z.string().check(z.maxLength(256))));
-const acceptLanguageField = z.lazy(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
+const localeField = lazySchema(() => z.optional(z.string().check(z.maxLength(256))));
+const acceptLanguageField = lazySchema(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const oneLine = (max: number, what: string) =>
@@ -312,35 +312,35 @@ const oneLine = (max: number, what: string) =>
     z.refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`),
   );
 // appName and the recipient's name reach the subject or the To header: the core's one rule for header text.
-const appNameField = z.lazy(() => headerTextField(64, 'appName'));
-const supportTextField = z.lazy(() => oneLine(500, 'supportText'));
-const footerLinksField = z.lazy(() =>
+const appNameField = lazySchema(() => headerTextField(64, 'appName'));
+const supportTextField = lazySchema(() => oneLine(500, 'supportText'));
+const footerLinksField = lazySchema(() =>
   z
-    .array(z.strictObject({ text: oneLine(100, 'a footer link text'), href: supportUrl }))
+    .array(z.strictObject({ text: oneLine(100, 'a footer link text'), href: supportUrl() }))
     .check(z.maxLength(5)),
 );
-const noticeField = z.lazy(() =>
+const noticeField = lazySchema(() =>
   z.strictObject({
     hasPassword: z.optional(z.boolean()),
-    notMeUrl: z.optional(pageUrl),
-    supportUrl: z.optional(supportUrl),
+    notMeUrl: z.optional(pageUrl()),
+    supportUrl: z.optional(supportUrl()),
   }),
 );
 
-const customizationField = z.lazy(() =>
+const customizationField = lazySchema(() =>
   z.strictObject({
     extends: z.optional(z.string().check(z.maxLength(35))),
     dir: z.optional(z.enum(['ltr', 'rtl'])),
     strings: z.optional(z.record(z.string(), z.unknown())),
-    supportText: z.optional(supportTextField),
-    footerLinks: z.optional(footerLinksField),
+    supportText: z.optional(supportTextField()),
+    footerLinks: z.optional(footerLinksField()),
   }),
 );
 
 // A host's locales are checked in full once per object (they are configuration, passed again on every call).
 const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
 
-function localesProblems(locales: Record<string, z.output<typeof customizationField>>) {
+function localesProblems(locales: Record<string, z.output<ReturnType<typeof customizationField>>>) {
   const problems: { path: (string | number)[]; message: string }[] = [];
   const tags = Object.keys(locales);
   if (tags.length > 100) problems.push({ path: [], message: 'at most 100 locales' });
@@ -373,72 +373,76 @@ function localesProblems(locales: Record<string, z.output<typeof customizationFi
 
 // z.any() passes the host's object through as is: its identity keys the caches of checked locales, resolved
 // strings and prepared layouts, so options parsed again on every call cost a WeakMap lookup, not a re-check.
-const localesField = z.lazy(() =>
-  z.any().check(
-    z.superRefine((locales: unknown, ctx) => {
-      if (typeof locales !== 'object' || locales === null || Array.isArray(locales)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'locales must be an object of language tag to locale options',
-        });
-        return;
-      }
-      let problems = checkedLocales.get(locales);
-      if (!problems) {
-        problems = [];
-        const entries = Object.entries(locales as Record<string, unknown>);
-        for (const [tag, custom] of entries) {
-          const parsed = safeParse(customizationField, custom);
-          if (!parsed.success) {
-            for (const i of parsed.error.issues) {
-              const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [k]) : [[]];
-              for (const k of keys)
-                problems.push({ path: [tag, ...i.path.map(String), ...k], message: i.message });
+const localesField = lazySchema(
+  () =>
+    z.any().check(
+      z.superRefine((locales: unknown, ctx) => {
+        if (typeof locales !== 'object' || locales === null || Array.isArray(locales)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'locales must be an object of language tag to locale options',
+          });
+          return;
+        }
+        let problems = checkedLocales.get(locales);
+        if (!problems) {
+          problems = [];
+          const entries = Object.entries(locales as Record<string, unknown>);
+          for (const [tag, custom] of entries) {
+            const parsed = safeParse(customizationField(), custom);
+            if (!parsed.success) {
+              for (const i of parsed.error.issues) {
+                const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [k]) : [[]];
+                for (const k of keys)
+                  problems.push({ path: [tag, ...i.path.map(String), ...k], message: i.message });
+              }
             }
           }
+          if (!problems.length)
+            problems = localesProblems(
+              locales as Record<string, z.output<ReturnType<typeof customizationField>>>,
+            );
+          checkedLocales.set(locales, problems);
         }
-        if (!problems.length)
-          problems = localesProblems(locales as Record<string, z.output<typeof customizationField>>);
-        checkedLocales.set(locales, problems);
-      }
-      // A copy of each path: zod prefixes an issue's path in place as it bubbles up, and these are cached.
-      for (const p of problems) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
-    }),
-  ),
-) as unknown as z.ZodMiniType<Readonly<Record<string, LocaleCustomization>>>;
+        // A copy of each path: zod prefixes an issue's path in place as it bubbles up, and these are cached.
+        for (const p of problems) ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
+      }),
+    ) as unknown as z.ZodMiniType<Readonly<Record<string, LocaleCustomization>>>,
+);
 
-const recipientNameField = z.lazy(() => headerTextField(128, 'recipientName'));
-const linkField = z.lazy(() => z.strictObject({ urlTemplate: urlTemplateField }));
+const recipientNameField = lazySchema(() => headerTextField(128, 'recipientName'));
+const linkField = lazySchema(() => z.strictObject({ urlTemplate: urlTemplateField() }));
 
 const perCallShape = () => ({
-  appName: z.optional(appNameField),
-  brand: z.optional(brandField),
-  supportText: z.optional(supportTextField),
-  footerLinks: z.optional(footerLinksField),
-  link: z.optional(linkField),
-  notice: z.optional(noticeField),
-  recipientName: z.optional(recipientNameField),
+  appName: z.optional(appNameField()),
+  brand: z.optional(brandField()),
+  supportText: z.optional(supportTextField()),
+  footerLinks: z.optional(footerLinksField()),
+  link: z.optional(linkField()),
+  notice: z.optional(noticeField()),
+  recipientName: z.optional(recipientNameField()),
   codeInSubject: z.optional(z.boolean()),
 });
 
 /** Validates {@link MessageOptions}; unknown keys are rejected. */
-export const messageOptionsSchema: z.ZodMiniType<MessageOptions> = z.lazy(() =>
-  z.strictObject({
-    ...perCallShape(),
-    appName: appNameField,
-    locale: localeField,
-    acceptLanguage: acceptLanguageField,
-    locales: z.optional(localesField),
-    template: z.optional(
-      z.custom<CompiledTemplate>(isCompiledTemplate, 'template must come from compileTemplate()'),
-    ),
-  }),
-) as z.ZodMiniType<MessageOptions>;
+export const messageOptionsSchema = lazySchema(
+  (): z.ZodMiniType<MessageOptions> =>
+    z.strictObject({
+      ...perCallShape(),
+      appName: appNameField(),
+      locale: localeField(),
+      acceptLanguage: acceptLanguageField(),
+      locales: z.optional(localesField()),
+      template: z.optional(
+        z.custom<CompiledTemplate>(isCompiledTemplate, 'template must come from compileTemplate()'),
+      ),
+    }),
+);
 
 /** Validates {@link PerCallMessageOptions} (e.g. `flow.start({ message })`); unknown keys are rejected. */
-export const perCallMessageOptionsSchema: z.ZodMiniType<PerCallMessageOptions> = z.lazy(() =>
-  z.strictObject(perCallShape()),
-) as z.ZodMiniType<PerCallMessageOptions>;
+export const perCallMessageOptionsSchema = lazySchema(
+  (): z.ZodMiniType<PerCallMessageOptions> => z.strictObject(perCallShape()),
+);
 
 /**
  * A flow's options with one call's over them: `brand`, `link` and `footerLinks` are replaced as a whole,
@@ -508,7 +512,7 @@ export function resolveMessage(options: MessageOptions): {
 }
 
 /**
- * Renders the email that carries a code, from options already validated by {@link messageOptionsSchema}.
+ * Renders the email that carries a code, from options already validated by {@link messageOptionsSchema()}.
  * Pure and fast: layouts were compiled at build time; this fills cached, half-filled layouts.
  *
  * @param args.purpose - Purposes with a section in the strings files (`signup`, `login`, `email-change`)

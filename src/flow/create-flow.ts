@@ -28,6 +28,7 @@ import { mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
 import {
   emailField,
+  lazySchema,
   metadataField,
   parseInput,
   purposeField,
@@ -196,7 +197,7 @@ export interface MailboxFlow {
 const localeFields = () => ({
   locale: z.optional(z.string().check(z.maxLength(35))),
   acceptLanguage: z.optional(z.string().check(z.maxLength(4096))),
-  message: z.optional(perCallMessageOptionsSchema),
+  message: z.optional(perCallMessageOptionsSchema()),
 });
 /**
  * A bounded memo (oldest entry out first) for the keyed hash naming a mailbox's record, which start and
@@ -214,22 +215,22 @@ function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) 
     return value as T;
   };
 }
-const startSchema = z.lazy(() =>
+const startSchema = lazySchema(() =>
   z.strictObject({
-    email: emailField,
-    purpose: purposeField,
-    userId: userIdField,
-    metadata: metadataField,
+    email: emailField(),
+    purpose: purposeField(),
+    userId: userIdField(),
+    metadata: metadataField(),
     ...localeFields(),
   }),
 );
-const localeSchema = z.lazy(() => z.object(localeFields()));
-const noticeSchema = z.lazy(() =>
-  z.strictObject({ oldEmail: emailField, newEmail: emailField, ...localeFields() }),
+const localeSchema = lazySchema(() => z.object(localeFields()));
+const noticeSchema = lazySchema(() =>
+  z.strictObject({ oldEmail: emailField(), newEmail: emailField(), ...localeFields() }),
 );
-const optionsSchema = z.lazy(() =>
+const optionsSchema = lazySchema(() =>
   z.object({
-    headers: z.optional(headersField),
+    headers: z.optional(headersField()),
     storeSecret: z.optional(z.string()),
     onEvent: z.optional(z.function()),
   }),
@@ -343,12 +344,12 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   const clock = options.now;
   const now = () => readClock(clock);
   const message = parseInput(
-    messageOptionsSchema,
+    messageOptionsSchema(),
     { ...options.message, appName: options.appName },
     'message',
   );
   const { headers, storeSecret } = parseInput(
-    optionsSchema,
+    optionsSchema(),
     { headers: options.headers, storeSecret: options.storeSecret, onEvent: options.onEvent },
     'options',
   );
@@ -593,7 +594,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       settle('start', async () => {
         const t = now();
         const { email, purpose, userId, metadata, locale, acceptLanguage, ...rest } = parseInput(
-          startSchema,
+          startSchema(),
           input,
         );
         const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
@@ -637,7 +638,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         // Checked again by the store against the first send; this only saves a round trip.
         if (t >= p.createdAt + limits.resendWindowMs)
           return fail(new MailboxChallengeError('CHALLENGE_EXPIRED'));
-        const { locale, acceptLanguage, ...rest } = parseInput(localeSchema, {
+        const { locale, acceptLanguage, ...rest } = parseInput(localeSchema(), {
           locale: input.locale,
           acceptLanguage: input.acceptLanguage,
           message: input.message,
@@ -757,7 +758,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     notifyEmailChange: (input) =>
       settle('notifyEmailChange', async () => {
         const t = now();
-        const { oldEmail, newEmail, locale, acceptLanguage, ...rest } = parseInput(noticeSchema, input);
+        const { oldEmail, newEmail, locale, acceptLanguage, ...rest } = parseInput(noticeSchema(), input);
         const from = parseEmail(oldEmail)!;
         const to = parseEmail(newEmail)!;
         if (from.mailbox === to.mailbox) {

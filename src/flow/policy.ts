@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { DEFAULTS } from '../lib/_challenge.js';
-import { codeAlphabetField, codeLengthField, parseInput, ttlField } from '../lib/_schema.js';
+import { codeAlphabetField, codeLengthField, lazySchema, parseInput, ttlField } from '../lib/_schema.js';
 import type { CodeAlphabet } from '../types.js';
 
 /**
@@ -83,19 +83,19 @@ export const DEFAULT_POLICY = {
 
 const positiveInt = (max?: number) =>
   z.int().check(z.positive(), ...(max === undefined ? [] : [z.maximum(max)]));
-const windowLimit = z.lazy(() =>
+const windowLimit = lazySchema(() =>
   z.strictObject({ max: positiveInt(), windowSeconds: positiveInt(31_536_000) }),
 );
 
-const policySchema = z.lazy(() =>
+const policySchema = lazySchema(() =>
   z.partial(
     z.strictObject({
-      ttlSeconds: ttlField,
-      codeLength: codeLengthField,
-      codeAlphabet: codeAlphabetField,
+      ttlSeconds: ttlField(),
+      codeLength: codeLengthField(),
+      codeAlphabet: codeAlphabetField(),
       maxAttempts: positiveInt(100),
-      addressFailures: windowLimit,
-      sendLimits: z.array(windowLimit).check(z.maxLength(8)),
+      addressFailures: windowLimit(),
+      sendLimits: z.array(windowLimit()).check(z.maxLength(8)),
       resendWindowSeconds: positiveInt(86_400),
       resendCooldownSeconds: z.int().check(z.minimum(0), z.maximum(3_600)),
       storeTimeoutMs: positiveInt(60_000),
@@ -106,7 +106,7 @@ const policySchema = z.lazy(() =>
 
 /** Merges a partial policy over the defaults; throws INVALID_INPUT (`policy.*` fields) for bad values. */
 export function resolvePolicy(policy: Partial<MailboxPolicy> = {}): MailboxPolicy {
-  const parsed = parseInput(policySchema, policy, 'policy');
+  const parsed = parseInput(policySchema(), policy, 'policy');
   const fields = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
   return Object.freeze({ ...DEFAULT_POLICY, ...fields }) as MailboxPolicy;
 }

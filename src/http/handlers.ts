@@ -6,7 +6,7 @@ import {
   type MailboxChallengeErrorCode,
 } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
-import { parseInput, purposeField } from '../lib/_schema.js';
+import { lazySchema, parseInput, purposeField } from '../lib/_schema.js';
 import * as z from '../lib/_zod.js';
 import type { CodeAlphabet, JsonObject, MailboxChallenge } from '../types.js';
 import { BodyError, readFields } from './_body.js';
@@ -142,9 +142,9 @@ export interface MailboxHandlers {
   link(request: Request): Promise<Response>;
 }
 
-const optionsSchema = z.lazy(() =>
+const optionsSchema = lazySchema(() =>
   z.object({
-    purposes: z.array(purposeField).check(z.minLength(1), z.maxLength(64)),
+    purposes: z.array(purposeField()).check(z.minLength(1), z.maxLength(64)),
     cookie: z.optional(
       z.partial(
         z.object({
@@ -250,7 +250,7 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
   if (typeof options.onVerified !== 'function') {
     throw invalidInput(['onVerified'], 'onVerified must be a function');
   }
-  const settings = parseInput(optionsSchema, {
+  const settings = parseInput(optionsSchema(), {
     purposes: options.purposes,
     cookie: options.cookie,
     allowedOrigins: options.allowedOrigins,

@@ -1,6 +1,6 @@
 // Extra mail headers a host may configure: safe names, single-line values.
 import * as z from 'zod/mini';
-import { headerTextField } from './_schema.js';
+import { headerTextField, lazySchema } from './_schema.js';
 
 // Headers the message's own fields produce. Set through `headers`, one would be sent twice or replace the
 // real value; a To, Cc or Bcc would also add a recipient to the SMTP envelope (nodemailer builds the envelope
@@ -22,7 +22,7 @@ const RESERVED = new Set([
 ]);
 const isReserved = (name: string) => RESERVED.has(name.toLowerCase()) || /^content-/i.test(name);
 
-const headerName = z.lazy(() =>
+const headerName = lazySchema(() =>
   z.string().check(
     z.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'),
     z.refine(
@@ -35,4 +35,4 @@ const headerName = z.lazy(() =>
  * A record of extra headers: RFC 5322 line length, one line without bidi controls or zero-width characters,
  * none the message sets itself.
  */
-export const headersField = z.lazy(() => z.record(headerName, headerTextField(998, 'a header value')));
+export const headersField = lazySchema(() => z.record(headerName(), headerTextField(998, 'a header value')));

@@ -19,6 +19,15 @@ const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 export const isHeaderText = (text: string): boolean =>
   NO_CONTROL.test(text) && !INVISIBLE.test(text) && text.trim() !== '';
 
+/**
+ * A schema built on its first use rather than at import: every zod instance made at import adds to a cold
+ * start (issue 11), and an app parses only some of these.
+ */
+export function lazySchema<T>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => (schema ??= build());
+}
+
 const LIMITS = {
   ttlSeconds: { min: 30, max: 86_400 },
   codeLength: { min: 6, max: 10 },
@@ -26,15 +35,15 @@ const LIMITS = {
   userIdLength: 255,
 } as const;
 
-export const emailField = z.lazy(() =>
+export const emailField = lazySchema(() =>
   z.string().check(z.refine((v) => parseEmail(v) !== null, 'not an acceptable email address')),
 );
-export const purposeField = z.lazy(() =>
+export const purposeField = lazySchema(() =>
   z.string().check(z.regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"')),
 );
 // No lone surrogate: it has no UTF-8 form, so the userId returned on verify would differ from the one given.
 const USER_ID = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
-export const userIdField = z.lazy(() =>
+export const userIdField = lazySchema(() =>
   z.nullish(
     z
       .string()
@@ -45,7 +54,7 @@ export const userIdField = z.lazy(() =>
       ),
   ),
 );
-export const metadataField = z.lazy(() =>
+export const metadataField = lazySchema(() =>
   z.nullish(
     z.custom<Record<string, unknown>>(
       (v) => serializeMetadata(v) !== null,
@@ -53,13 +62,13 @@ export const metadataField = z.lazy(() =>
     ),
   ),
 );
-export const ttlField = z.lazy(() =>
+export const ttlField = lazySchema(() =>
   z.int().check(z.minimum(LIMITS.ttlSeconds.min), z.maximum(LIMITS.ttlSeconds.max)),
 );
-export const codeLengthField = z.lazy(() =>
+export const codeLengthField = lazySchema(() =>
   z.int().check(z.minimum(LIMITS.codeLength.min), z.maximum(LIMITS.codeLength.max)),
 );
-export const codeAlphabetField = z.lazy(() => z.enum(['digits', 'base32']));
+export const codeAlphabetField = lazySchema(() => z.enum(['digits', 'base32']));
 /** One line of text without control characters (a rendered subject, an address as typed). */
 export const textField = (max: number) =>
   z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_CONTROL, 'no control characters'));

@@ -6,7 +6,6 @@ export {
   boolean,
   custom,
   int,
-  lazy,
   literal,
   maximum,
   maxLength,

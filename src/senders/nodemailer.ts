@@ -2,7 +2,7 @@ import type { MailSender, OutgoingMail } from '../adapters.js';
 import { invalidInput } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
 import { headersField } from '../lib/_headers.js';
-import { emailField, headerTextField, parseInput, textField } from '../lib/_schema.js';
+import { emailField, headerTextField, lazySchema, parseInput, textField } from '../lib/_schema.js';
 import * as z from '../lib/_zod.js';
 
 /** A mailbox as nodemailer takes it: the display name is encoded by nodemailer, never by string pasting. */
@@ -89,7 +89,7 @@ function parseMailbox(value: string | { name?: string; address: string }): Nodem
   return name !== null && address ? { name: name.trim(), address: address.address } : null;
 }
 
-const mailboxField = z.lazy(() =>
+const mailboxField = lazySchema(() =>
   z.pipe(
     z
       .union([
@@ -109,11 +109,11 @@ const mailboxField = z.lazy(() =>
   ),
 );
 
-const optionsSchema = z.lazy(() =>
+const optionsSchema = lazySchema(() =>
   z.strictObject({
-    from: mailboxField,
-    replyTo: z.optional(mailboxField),
-    headers: z.optional(headersField),
+    from: mailboxField(),
+    replyTo: z.optional(mailboxField()),
+    headers: z.optional(headersField()),
     mapMail: z.optional(
       z.custom<NonNullable<NodemailerSenderOptions['mapMail']>>((v) => typeof v === 'function', 'a function'),
     ),
@@ -122,13 +122,13 @@ const optionsSchema = z.lazy(() =>
 
 // Checked again at send time: a host may call `send` itself (e.g. for the email-change notice), and the
 // flow's checks are no reason to let a line break or a Bcc through here.
-const mailSchema = z.lazy(() =>
+const mailSchema = lazySchema(() =>
   z.object({
-    to: emailField,
+    to: emailField(),
     subject: textField(998),
     text: z.string(),
     html: z.string(),
-    headers: headersField,
+    headers: headersField(),
   }),
 );
 
@@ -198,12 +198,12 @@ export function nodemailerSender(
       'transport must have a sendMail(mailOptions) method, e.g. a nodemailer Transporter',
     );
   }
-  const { from, replyTo, headers, mapMail } = parseInput(optionsSchema, options, 'options');
+  const { from, replyTo, headers, mapMail } = parseInput(optionsSchema(), options, 'options');
   const baseHeaders = mergeHeaders(DEFAULT_HEADERS, headers);
 
   return {
     async send(mail: OutgoingMail) {
-      const checked = parseInput(mailSchema, mail, 'mail');
+      const checked = parseInput(mailSchema(), mail, 'mail');
       // Fresh address objects per send: nodemailer normalises address objects in place, and a mapMail
       // that edits them must not change the next email.
       let mailOptions: NodemailerMailOptions = {

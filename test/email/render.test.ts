@@ -441,19 +441,19 @@ describe('message options', () => {
     expectInvalid(bad({ de: { colour: 'red' } }), ['message.locales.de.colour']);
     expectInvalid(bad([]), ['message.locales']);
     // Checked once: parsing again hands back the same object, which keys every cache.
-    expect(messageOptionsSchema.parse({ appName: 'A', locales }).locales).toBe(locales);
+    expect(messageOptionsSchema().parse({ appName: 'A', locales }).locales).toBe(locales);
     expectInvalid(bad({ de: { footerLinks: [{ text: 'x', href: 'javascript:alert(1)' }] } }), [
       'message.locales.de.footerLinks.0.href',
     ]);
   });
 
   it('merges per-call options (a tenant) over the flow options', () => {
-    const base = messageOptionsSchema.parse({
+    const base = messageOptionsSchema().parse({
       appName: 'Acme',
       supportText: 'Help',
       notice: { hasPassword: true },
     });
-    const perCall = perCallMessageOptionsSchema.parse({
+    const perCall = perCallMessageOptionsSchema().parse({
       appName: 'Tenant',
       brand: { primaryColor: '#047857' },
       notice: { notMeUrl: 'https://t.example/not-me' },
@@ -465,8 +465,8 @@ describe('message options', () => {
       notice: { hasPassword: true, notMeUrl: 'https://t.example/not-me' },
     });
     expect(mergeMessageOptions(base, undefined)).toBe(base);
-    expect(perCallMessageOptionsSchema.safeParse({ locale: 'de' }).success).toBe(false);
-    expect(perCallMessageOptionsSchema.safeParse({ brand: { primaryColor: '#fff' } }).success).toBe(false);
+    expect(perCallMessageOptionsSchema().safeParse({ locale: 'de' }).success).toBe(false);
+    expect(perCallMessageOptionsSchema().safeParse({ brand: { primaryColor: '#fff' } }).success).toBe(false);
   });
 
   it('returns no message for message: false or when omitted', () => {
