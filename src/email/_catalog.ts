@@ -100,9 +100,8 @@ function merge(base: LocaleStrings, custom: LocaleCustomization): LocaleStrings 
   return out as LocaleStrings;
 }
 
-const allBuiltIns = new LocaleMatcher(
-  BUILT_IN_LOCALES.map((tag) => [tag, LOCALE_INDEX[tag].aliases] as const),
-);
+// Built when first needed (a request for a locale that is not loaded), not at import: a cold start pays for it.
+let allBuiltIns: LocaleMatcher | undefined;
 let warned = false;
 
 /**
@@ -113,6 +112,9 @@ export function negotiate(catalog: Catalog, locale: unknown, acceptLanguage: unk
   const found = catalog.matcher.negotiate(locale, acceptLanguage);
   if (found) return found;
   if (!warned) {
+    allBuiltIns ??= new LocaleMatcher(
+      BUILT_IN_LOCALES.map((tag) => [tag, LOCALE_INDEX[tag].aliases] as const),
+    );
     const missing = allBuiltIns.negotiate(locale, acceptLanguage);
     if (missing && missing !== DEFAULT_LOCALE && !registry().strings.has(missing)) {
       warned = true;
