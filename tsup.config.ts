@@ -68,10 +68,6 @@ const esm: Options = {
   platform: 'neutral',
   treeshake: true,
   noExternal: [/^zod(\/|$)/, /^@noble\//],
-  // Whitespace and syntax minified, names kept (stack traces stay readable): V8 parses every function of a
-  // module at import, and comments are what made _core.js non-ASCII, which costs a slower decode (issue 11).
-  minifyWhitespace: true,
-  minifySyntax: true,
 };
 
 export default defineConfig([

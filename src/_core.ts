@@ -17,6 +17,7 @@ export { headersField } from './lib/_headers.js';
 export {
   emailField,
   headerTextField,
+  intField,
   lazySchema,
   parseInput,
   purposeField,

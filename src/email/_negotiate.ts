@@ -29,7 +29,7 @@ export class LocaleMatcher {
     for (const [alias, tag] of aliases) if (!this.#byKey.has(alias)) this.#byKey.set(alias, tag);
   }
 
-  /** The locale a language tag falls back to, or null. `pt-BR` → `pt-BR`, `pt` → `pt-BR`, `EN_us` → `en`. */
+  /** The locale a language tag falls back to, or null. `pt-BR` -> `pt-BR`, `pt` -> `pt-BR`, `EN_us` -> `en`. */
   match(tag: string): string | null {
     const trimmed = tag.trim();
     if (!RANGE.test(trimmed) || trimmed === '*') return null;

@@ -1,6 +1,6 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
 import * as z from 'zod/mini';
-import { headerTextField, lazySchema, safeParse } from '../lib/_schema.js';
+import { headerTextField, intField, lazySchema, oneOf, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH } from './_compiled.js';
 import { PURPOSE_KINDS, type PurposeKind } from './_kinds.js';
@@ -260,8 +260,8 @@ const logoField = lazySchema(() =>
   z.strictObject({
     url: httpsUrl(),
     darkUrl: z.optional(httpsUrl()),
-    width: z.int().check(z.minimum(1), z.maximum(600)),
-    height: z.int().check(z.minimum(1), z.maximum(200)),
+    width: intField(1, 600),
+    height: intField(1, 200),
   }),
 );
 
@@ -330,8 +330,13 @@ const noticeField = lazySchema(() =>
 const customizationField = lazySchema(() =>
   z.strictObject({
     extends: z.optional(z.string().check(z.maxLength(35))),
-    dir: z.optional(z.enum(['ltr', 'rtl'])),
-    strings: z.optional(z.record(z.string(), z.unknown())),
+    dir: z.optional(oneOf(['ltr', 'rtl'])),
+    strings: z.optional(
+      z.custom<Record<string, unknown>>(
+        (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+        'strings must be an object',
+      ),
+    ),
     supportText: z.optional(supportTextField()),
     footerLinks: z.optional(footerLinksField()),
   }),

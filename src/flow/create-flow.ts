@@ -232,7 +232,12 @@ const optionsSchema = lazySchema(() =>
   z.object({
     headers: z.optional(headersField()),
     storeSecret: z.optional(z.string()),
-    onEvent: z.optional(z.function()),
+    onEvent: z.optional(
+      z.custom<(event: MailboxFlowEvent) => void>(
+        (v) => typeof v === 'function',
+        'onEvent must be a function',
+      ),
+    ),
   }),
 );
 

@@ -1,6 +1,13 @@
 import * as z from 'zod/mini';
 import { DEFAULTS } from '../lib/_challenge.js';
-import { codeAlphabetField, codeLengthField, lazySchema, parseInput, ttlField } from '../lib/_schema.js';
+import {
+  codeAlphabetField,
+  codeLengthField,
+  intField,
+  lazySchema,
+  parseInput,
+  ttlField,
+} from '../lib/_schema.js';
 import type { CodeAlphabet } from '../types.js';
 
 /**
@@ -81,27 +88,24 @@ export const DEFAULT_POLICY = {
   sendTimeoutMs: 15_000,
 } as const satisfies MailboxPolicy;
 
-const positiveInt = (max?: number) =>
-  z.int().check(z.positive(), ...(max === undefined ? [] : [z.maximum(max)]));
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) => intField(1, max);
 const windowLimit = lazySchema(() =>
   z.strictObject({ max: positiveInt(), windowSeconds: positiveInt(31_536_000) }),
 );
 
 const policySchema = lazySchema(() =>
-  z.partial(
-    z.strictObject({
-      ttlSeconds: ttlField(),
-      codeLength: codeLengthField(),
-      codeAlphabet: codeAlphabetField(),
-      maxAttempts: positiveInt(100),
-      addressFailures: windowLimit(),
-      sendLimits: z.array(windowLimit()).check(z.maxLength(8)),
-      resendWindowSeconds: positiveInt(86_400),
-      resendCooldownSeconds: z.int().check(z.minimum(0), z.maximum(3_600)),
-      storeTimeoutMs: positiveInt(60_000),
-      sendTimeoutMs: positiveInt(300_000),
-    }),
-  ),
+  z.strictObject({
+    ttlSeconds: z.optional(ttlField()),
+    codeLength: z.optional(codeLengthField()),
+    codeAlphabet: z.optional(codeAlphabetField()),
+    maxAttempts: z.optional(positiveInt(100)),
+    addressFailures: z.optional(windowLimit()),
+    sendLimits: z.optional(z.array(windowLimit()).check(z.maxLength(8))),
+    resendWindowSeconds: z.optional(positiveInt(86_400)),
+    resendCooldownSeconds: z.optional(intField(0, 3_600)),
+    storeTimeoutMs: z.optional(positiveInt(60_000)),
+    sendTimeoutMs: z.optional(positiveInt(300_000)),
+  }),
 );
 
 /** Merges a partial policy over the defaults; throws INVALID_INPUT (`policy.*` fields) for bad values. */

@@ -6,7 +6,7 @@ import {
   type MailboxChallengeErrorCode,
 } from '../errors.js';
 import type { ChallengeState, IssuedChallenge } from '../flow/create-flow.js';
-import { lazySchema, parseInput, purposeField } from '../lib/_schema.js';
+import { intField, lazySchema, parseInput, purposeField } from '../lib/_schema.js';
 import * as z from '../lib/_zod.js';
 import type { CodeAlphabet, JsonObject, MailboxChallenge } from '../types.js';
 import { BodyError, readFields } from './_body.js';
@@ -146,15 +146,13 @@ const optionsSchema = lazySchema(() =>
   z.object({
     purposes: z.array(purposeField()).check(z.minLength(1), z.maxLength(64)),
     cookie: z.optional(
-      z.partial(
-        z.object({
-          prefix: z
-            .string()
-            .check(z.regex(/^[A-Za-z0-9_-]{1,32}$/, 'prefix is 1-32 of A-Z, a-z, 0-9, "_" or "-"')),
-          secure: z.boolean(),
-          maxAgeSeconds: z.int().check(z.minimum(60), z.maximum(86_400 * 7)),
-        }),
-      ),
+      z.object({
+        prefix: z.optional(
+          z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/, 'prefix is 1-32 of A-Z, a-z, 0-9, "_" or "-"')),
+        ),
+        secure: z.optional(z.boolean()),
+        maxAgeSeconds: z.optional(intField(60, 86_400 * 7)),
+      }),
     ),
     // An origin is scheme://host[:port], exactly as browsers send it in the Origin header.
     allowedOrigins: z.optional(
@@ -170,7 +168,7 @@ const optionsSchema = lazySchema(() =>
       ),
     ),
     startUrl: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-    maxBodyBytes: z.optional(z.int().check(z.minimum(256), z.maximum(1_048_576))),
+    maxBodyBytes: z.optional(intField(256, 1_048_576)),
   }),
 );
 

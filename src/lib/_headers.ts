@@ -1,6 +1,6 @@
 // Extra mail headers a host may configure: safe names, single-line values.
 import * as z from 'zod/mini';
-import { headerTextField, lazySchema } from './_schema.js';
+import { isHeaderText, lazySchema } from './_schema.js';
 
 // Headers the message's own fields produce. Set through `headers`, one would be sent twice or replace the
 // real value; a To, Cc or Bcc would also add a recipient to the SMTP envelope (nodemailer builds the envelope
@@ -22,17 +22,37 @@ const RESERVED = new Set([
 ]);
 const isReserved = (name: string) => RESERVED.has(name.toLowerCase()) || /^content-/i.test(name);
 
-const headerName = lazySchema(() =>
-  z.string().check(
-    z.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'),
-    z.refine(
-      (name) => !isReserved(name),
-      'this header comes from the message itself (from, to, subject, ...)',
-    ),
-  ),
-);
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
+const MAX_VALUE = 998; // RFC 5322 line length
+
+/** What is wrong with one extra header, or null. */
+function headerProblem(name: string, value: unknown): string | null {
+  if (!HEADER_NAME.test(name)) return 'a header name is letters, digits and "-"';
+  if (isReserved(name)) return 'this header comes from the message itself (from, to, subject, ...)';
+  if (typeof value !== 'string' || value.length > MAX_VALUE || !isHeaderText(value)) {
+    return `a header value must be 1-${MAX_VALUE} characters on one line, without bidi controls or zero-width characters`;
+  }
+  return null;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * A record of extra headers: RFC 5322 line length, one line without bidi controls or zero-width characters,
- * none the message sets itself.
+ * none the message sets itself. Each problem is reported at its header's name. (Checked by hand rather than
+ * with z.record, which adds 0.6 kB gzip to the core entry.) The output is a copy with only own keys.
  */
-export const headersField = lazySchema(() => z.record(headerName(), headerTextField(998, 'a header value')));
+export const headersField = lazySchema(() =>
+  z.pipe(
+    z.custom<Record<string, string>>(isRecord, 'headers must be an object of header name to value').check(
+      z.superRefine((headers, ctx) => {
+        for (const [name, value] of Object.entries(headers)) {
+          const message = headerProblem(name, value);
+          if (message) ctx.addIssue({ code: 'custom', path: [name], message });
+        }
+      }),
+    ),
+    z.transform((headers: Record<string, string>) => ({ ...headers })),
+  ),
+);

@@ -1,6 +1,5 @@
 // Input validation, once, where input enters. Every failure is INVALID_INPUT naming the fields.
 import * as z from 'zod/mini';
-import english from 'zod/v4/locales/en.js';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
@@ -21,8 +20,10 @@ export const isHeaderText = (text: string): boolean =>
 
 /**
  * A schema built on its first use rather than at import: every zod instance made at import adds to a cold
- * start (issue 11), and an app parses only some of these.
+ * start (issue 11), and an app parses only some of these. Marked free of side effects, so a bundler drops
+ * the schemas an entry never uses, as it did with z.lazy.
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function lazySchema<T>(build: () => T): () => T {
   let schema: T | undefined;
   return () => (schema ??= build());
@@ -62,13 +63,20 @@ export const metadataField = lazySchema(() =>
     ),
   ),
 );
-export const ttlField = lazySchema(() =>
-  z.int().check(z.minimum(LIMITS.ttlSeconds.min), z.maximum(LIMITS.ttlSeconds.max)),
-);
-export const codeLengthField = lazySchema(() =>
-  z.int().check(z.minimum(LIMITS.codeLength.min), z.maximum(LIMITS.codeLength.max)),
-);
-export const codeAlphabetField = lazySchema(() => z.enum(['digits', 'base32']));
+// intField and oneOf stand in for z.int() and z.enum(): those two, z.record, z.partial and z.function made up
+// 2.7 kB gzip of the core entry's zod (issue 11), for checks this small.
+/** An integer from `min` to `max`, inclusive. */
+export const intField = (min: number, max: number) =>
+  z.number().check(z.refine(Number.isInteger, 'expected an integer'), z.minimum(min), z.maximum(max));
+/** Exactly one of `values`. */
+export const oneOf = <const T extends readonly string[]>(values: T) =>
+  z.custom<T[number]>(
+    (v) => values.includes(v as string),
+    `expected ${values.map((v) => JSON.stringify(v)).join(' or ')}`,
+  );
+export const ttlField = lazySchema(() => intField(LIMITS.ttlSeconds.min, LIMITS.ttlSeconds.max));
+export const codeLengthField = lazySchema(() => intField(LIMITS.codeLength.min, LIMITS.codeLength.max));
+export const codeAlphabetField = lazySchema(() => oneOf(['digits', 'base32']));
 /** One line of text without control characters (a rendered subject, an address as typed). */
 export const textField = (max: number) =>
   z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_CONTROL, 'no control characters'));
@@ -87,18 +95,34 @@ export const headerTextField = (max: number, what = 'text') =>
       ),
     );
 
-// zod/mini carries no messages of its own: zod's English ones are given per parse (not through the global
-// z.config, which would change the messages of a host's own zod), built on the first failure.
-let englishError: z.core.$ZodErrorMap | undefined;
+// zod/mini carries no messages of its own. Ours are given per parse (not through the global z.config, which
+// would change the messages of a host's own zod), worded for the few checks our schemas use; zod's English
+// pack (1.1 kB gzip of the core entry, issue 11) words dozens we never make. Checks with a message keep it.
+const received = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+const unit = (origin: unknown) => (origin === 'string' ? ' characters' : origin === 'array' ? ' items' : '');
 const inEnglish: z.core.ParseContext<z.core.$ZodIssue> = {
   error: (issue) => {
-    englishError ??= english().localeError;
-    return englishError(issue);
+    switch (issue.code) {
+      case 'invalid_type':
+        return `expected ${issue.expected}, received ${received(issue.input)}`;
+      case 'too_big':
+        return `${issue.inclusive ? 'at most' : 'under'} ${issue.maximum}${unit(issue.origin)}`;
+      case 'too_small':
+        return `${issue.inclusive ? 'at least' : 'over'} ${issue.minimum}${unit(issue.origin)}`;
+      case 'invalid_format':
+        return issue.format === 'regex' ? `must match ${issue.pattern}` : `not a valid ${issue.format}`;
+      case 'unrecognized_keys':
+        return `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      case 'invalid_value':
+        return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+      default:
+        return 'invalid input';
+    }
   },
 };
 
 /**
- * `schema.safeParse` with zod's English messages for the checks that carry none of ours. Valid input is
+ * `schema.safeParse` with English messages for the checks that carry none of their own. Valid input is
  * parsed without them: zod/mini parses several times slower when given a context (measured 6 -> 26 us
  * for the flow's start input), and messages are only read on a failure, which parses again to word them.
  */
