@@ -1,6 +1,7 @@
 // The shape of templates/locales/*.json, and the checks the build script (built-in files) and the options
 // schema (a host's overrides and own locales) run on them.
 import type { MailboxChallengeErrorCode } from '../errors.js';
+import { lazy } from '../lib/_lazy.js';
 import type { PurposeKind } from './_kinds.js';
 
 /** The strings of one purpose's code email (`signup`, `login`, `email-change`, `default`). */
@@ -75,6 +76,8 @@ interface CheckOptions {
   untranslated?: boolean;
 }
 
+const MARKUP_OR_BREAK = lazy(() => /[<>]|[\p{Cc}\u2028\u2029]/u);
+
 /**
  * Checks a locale's strings against the English ones: the same keys (or a subset, for overrides), no unknown
  * keys, every string non-empty, one line, without markup or stray braces, using the English string's
@@ -93,8 +96,7 @@ export function checkLocaleStrings(
     if (typeof reference === 'string') {
       if (typeof value !== 'string' || !value.trim())
         return problems.push(`${locale}: ${path} must be a non-empty string`);
-      if (/[<>]|[\p{Cc}\u2028\u2029]/u.test(value))
-        problems.push(`${locale}: ${path} contains markup or a line break`);
+      if (MARKUP_OR_BREAK().test(value)) problems.push(`${locale}: ${path} contains markup or a line break`);
       // Embeddings, overrides and isolates can make a subject read backwards; the layout isolates values itself.
       if (/[\u202a-\u202e\u2066-\u2069]/.test(value))
         problems.push(`${locale}: ${path} contains a bidi embedding, override or isolate character`);

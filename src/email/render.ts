@@ -305,11 +305,11 @@ const urlTemplateField = lazySchema(() =>
 const localeField = lazySchema(() => z.optional(z.string().check(z.maxLength(256))));
 const acceptLanguageField = lazySchema(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+const CONTROL = lazySchema(() => /[\p{Cc}\u2028\u2029]/u);
 const oneLine = (max: number, what: string) =>
   z.string().check(
     z.maxLength(max),
-    z.refine((v) => !CONTROL.test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`),
+    z.refine((v) => !CONTROL().test(v) && v.trim() !== '', `${what} must be 1-${max} characters on one line`),
   );
 // appName and the recipient's name reach the subject or the To header: the core's one rule for header text.
 const appNameField = lazySchema(() => headerTextField(64, 'appName'));

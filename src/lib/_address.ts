@@ -11,6 +11,8 @@
 // quoted local parts, comments, encoded words (=?..?=), source routes (%, !), lists (, ;), IP literals,
 // control characters and over-long addresses.
 
+import { lazy } from './_lazy.js';
+
 /**
  * One parsed address: what mail goes to, what binds a challenge, and which mailbox it reaches.
  * `parseEmail` is the one place these are computed; the flow counts failures and sends per `mailbox`.
@@ -110,7 +112,8 @@ const oneScript = (label: string) => {
   scriptSets ??= SCRIPTS.map((s) => new RegExp(`^[0-9\\-\\p{scx=Zinh}\\p{scx=${s}}]+$`, 'u'));
   return scriptSets.some((set) => set.test(label));
 };
-const LETTERS = /^[\p{L}\p{M}\p{Nd}-]+$/u;
+// Built on first use: V8 parses a \p{L} literal, building its sets, when the module loads (lazy in _lazy.ts).
+const LETTERS = lazy(() => /^[\p{L}\p{M}\p{Nd}-]+$/u);
 // IDNA2003 and IDNA2008 map these differently (ß → ss or kept), so one typed name names two domains.
 const DEVIATION = /[\u00df\u03c2]/;
 
@@ -121,7 +124,7 @@ function unicodeLabel(typed: string): string | null {
   if (typed.normalize('NFKC') !== typed) return null;
   const label = typed.toLowerCase();
   if (label.normalize('NFKC') !== label || ASCII.test(label)) return null;
-  if (!LETTERS.test(label) || DEVIATION.test(label)) return null;
+  if (!LETTERS().test(label) || DEVIATION.test(label)) return null;
   if (!oneScript(label)) return null;
   return toAsciiLabel(label);
 }

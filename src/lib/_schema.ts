@@ -3,11 +3,12 @@ import * as z from 'zod/mini';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
+import { lazy as lazySchema } from './_lazy.js';
 import { DEFAULT_MAX_USER_ID_BYTES, MAX_USER_ID_BYTES } from './_token.js';
 
 const PURPOSE = /^[a-z0-9](?:[a-z0-9_-]{0,31})$/;
 // Printable text without control characters (C0, DEL, C1) or line/paragraph separators.
-const NO_CONTROL = /^[^\p{Cc}\u2028\u2029]*$/u;
+const NO_CONTROL = lazySchema(() => /^[^\p{Cc}\u2028\u2029]*$/u);
 // Invisible characters that change how a header reads without showing: bidi controls (ALM, LRM, RLM,
 // embeddings, overrides, isolates), which can reverse a subject or a sender's name ("Acme" shown, "emcA"
 // stored), and zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, invisible operators, BOM, soft hyphen,
@@ -16,18 +17,9 @@ const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 
 /** True when `text` may reach a mail header: one line, no control, bidi or zero-width character, not blank. */
 export const isHeaderText = (text: string): boolean =>
-  NO_CONTROL.test(text) && !INVISIBLE.test(text) && text.trim() !== '';
+  NO_CONTROL().test(text) && !INVISIBLE.test(text) && text.trim() !== '';
 
-/**
- * A schema built on its first use rather than at import: every zod instance made at import adds to a cold
- * start (issue 11), and an app parses only some of these. Marked free of side effects, so a bundler drops
- * the schemas an entry never uses, as it did with z.lazy.
- */
-/* @__NO_SIDE_EFFECTS__ */
-export function lazySchema<T>(build: () => T): () => T {
-  let schema: T | undefined;
-  return () => (schema ??= build());
-}
+export { lazySchema };
 
 const LIMITS = {
   ttlSeconds: { min: 30, max: 86_400 },
@@ -43,7 +35,7 @@ export const purposeField = lazySchema(() =>
   z.string().check(z.regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"')),
 );
 // No lone surrogate: it has no UTF-8 form, so the userId returned on verify would differ from the one given.
-const USER_ID = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
+const USER_ID = lazySchema(() => /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u);
 export const userIdField = lazySchema(() =>
   z.nullish(
     z
@@ -51,7 +43,7 @@ export const userIdField = lazySchema(() =>
       .check(
         z.minLength(1),
         z.maxLength(LIMITS.userIdLength),
-        z.regex(USER_ID, 'no control characters or lone surrogates'),
+        z.regex(USER_ID(), 'no control characters or lone surrogates'),
       ),
   ),
 );
@@ -79,7 +71,7 @@ export const codeLengthField = lazySchema(() => intField(LIMITS.codeLength.min, 
 export const codeAlphabetField = lazySchema(() => oneOf(['digits', 'base32']));
 /** One line of text without control characters (a rendered subject, an address as typed). */
 export const textField = (max: number) =>
-  z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_CONTROL, 'no control characters'));
+  z.string().check(z.minLength(1), z.maxLength(max), z.regex(NO_CONTROL(), 'no control characters'));
 /**
  * Host text that reaches a mail header (appName, a sender's name, extra header values): one line, not
  * blank, no bidi control and no zero-width character. See {@link isHeaderText}.

@@ -1,0 +1,14 @@
+// Values built on first use instead of at import: what a module builds when it loads, every cold start pays
+// (issue 11), even in an app that never needs it.
+
+/**
+ * `build()`, run once on the first call and then remembered. Used for zod schemas (each instance costs a
+ * cold start) and for Unicode-property regular expressions: V8 parses a literal such as /\p{L}/u, building
+ * its character sets, when it loads the module (about 1 ms for the address check's letters).
+ * Marked free of side effects, so a bundler drops the values an entry never uses.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
