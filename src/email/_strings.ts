@@ -1,7 +1,7 @@
 // The shape of templates/locales/*.json, and the checks the build script (built-in files) and the options
 // schema (a host's overrides and own locales) run on them.
 import type { MailboxChallengeErrorCode } from '../errors.js';
-import { lazy } from '../lib/_lazy.js';
+import { lazyRegExp } from '../lib/_lazy.js';
 import type { PurposeKind } from './_kinds.js';
 
 /** The strings of one purpose's code email (`signup`, `login`, `email-change`, `default`). */
@@ -76,7 +76,7 @@ interface CheckOptions {
   untranslated?: boolean;
 }
 
-const MARKUP_OR_BREAK = lazy(() => /[<>]|[\p{Cc}\u2028\u2029]/u);
+const MARKUP_OR_BREAK = lazyRegExp(String.raw`[<>]|[\p{Cc}\u2028\u2029]`, 'u');
 
 /**
  * Checks a locale's strings against the English ones: the same keys (or a subset, for overrides), no unknown

@@ -1,5 +1,6 @@
 // The email that carries a code: every option a host configures, their validation, and the per-call render.
 import * as z from 'zod/mini';
+import { lazyRegExp } from '../lib/_lazy.js';
 import { headerTextField, intField, lazySchema, oneOf, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH } from './_compiled.js';
@@ -305,7 +306,7 @@ const urlTemplateField = lazySchema(() =>
 const localeField = lazySchema(() => z.optional(z.string().check(z.maxLength(256))));
 const acceptLanguageField = lazySchema(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
-const CONTROL = lazySchema(() => /[\p{Cc}\u2028\u2029]/u);
+const CONTROL = lazyRegExp(String.raw`[\p{Cc}\u2028\u2029]`, 'u');
 const oneLine = (max: number, what: string) =>
   z.string().check(
     z.maxLength(max),

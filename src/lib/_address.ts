@@ -11,7 +11,7 @@
 // quoted local parts, comments, encoded words (=?..?=), source routes (%, !), lists (, ;), IP literals,
 // control characters and over-long addresses.
 
-import { lazy } from './_lazy.js';
+import { lazyRegExp } from './_lazy.js';
 
 /**
  * One parsed address: what mail goes to, what binds a challenge, and which mailbox it reaches.
@@ -112,8 +112,7 @@ const oneScript = (label: string) => {
   scriptSets ??= SCRIPTS.map((s) => new RegExp(`^[0-9\\-\\p{scx=Zinh}\\p{scx=${s}}]+$`, 'u'));
   return scriptSets.some((set) => set.test(label));
 };
-// Built on first use: V8 parses a \p{L} literal, building its sets, when the module loads (lazy in _lazy.ts).
-const LETTERS = lazy(() => /^[\p{L}\p{M}\p{Nd}-]+$/u);
+const LETTERS = lazyRegExp(String.raw`^[\p{L}\p{M}\p{Nd}-]+$`, 'u');
 // IDNA2003 and IDNA2008 map these differently (ß → ss or kept), so one typed name names two domains.
 const DEVIATION = /[\u00df\u03c2]/;
 

@@ -12,3 +12,13 @@ export function lazy<T>(build: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= build());
 }
+
+/**
+ * A regular expression compiled on first use, from its source as a string. For Unicode property classes
+ * (`\p{L}`): V8 checks every regex literal when it parses a module, even inside a function not yet called,
+ * and for a property class that means building its character sets (~1 ms at a cold start for `\p{L}`).
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function lazyRegExp(source: string, flags: string): () => RegExp {
+  return lazy(() => new RegExp(source, flags));
+}

@@ -3,12 +3,12 @@ import * as z from 'zod/mini';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from './_address.js';
 import { serializeMetadata } from './_json.js';
-import { lazy as lazySchema } from './_lazy.js';
+import { lazyRegExp, lazy as lazySchema } from './_lazy.js';
 import { DEFAULT_MAX_USER_ID_BYTES, MAX_USER_ID_BYTES } from './_token.js';
 
 const PURPOSE = /^[a-z0-9](?:[a-z0-9_-]{0,31})$/;
 // Printable text without control characters (C0, DEL, C1) or line/paragraph separators.
-const NO_CONTROL = lazySchema(() => /^[^\p{Cc}\u2028\u2029]*$/u);
+const NO_CONTROL = lazyRegExp(String.raw`^[^\p{Cc}\u2028\u2029]*$`, 'u');
 // Invisible characters that change how a header reads without showing: bidi controls (ALM, LRM, RLM,
 // embeddings, overrides, isolates), which can reverse a subject or a sender's name ("Acme" shown, "emcA"
 // stored), and zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, invisible operators, BOM, soft hyphen,
@@ -35,7 +35,7 @@ export const purposeField = lazySchema(() =>
   z.string().check(z.regex(PURPOSE, 'purpose is 1-32 of a-z, 0-9, "_" or "-", e.g. "login"')),
 );
 // No lone surrogate: it has no UTF-8 form, so the userId returned on verify would differ from the one given.
-const USER_ID = lazySchema(() => /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u);
+const USER_ID = lazyRegExp(String.raw`^[^\p{Cc}\p{Cs}\u2028\u2029]*$`, 'u');
 export const userIdField = lazySchema(() =>
   z.nullish(
     z
