@@ -11,6 +11,27 @@ const MAX_POOLED = 256; // larger draws go straight to the CSPRNG
 let pool: Uint8Array | undefined;
 let offset = POOL_BYTES;
 
+interface Host {
+  process?: { execArgv?: string[]; getBuiltinModule?: (id: string) => unknown };
+}
+
+/**
+ * A V8 startup snapshot (`node --build-snapshot`) taken after a draw would carry the pool into every process
+ * started from it, and each would hand out the same "random" bytes: the same challenge ids, nonces and
+ * codes. Node runs serialize callbacks just before it writes the snapshot; the pool is dropped there.
+ * Checked on the first refill only, and node:v8 is loaded only when a snapshot is being built.
+ */
+function dropPoolBeforeSnapshot(): void {
+  try {
+    const p = (globalThis as Host).process;
+    if (!p?.execArgv?.some((a) => a.startsWith('--build-snapshot'))) return;
+    const v8 = p.getBuiltinModule?.('node:v8') as typeof import('node:v8') | undefined;
+    if (v8?.startupSnapshot?.isBuildingSnapshot()) v8.startupSnapshot.addSerializeCallback(discardRandomPool);
+  } catch {
+    // Not Node, or no snapshot API: nothing to guard against.
+  }
+}
+
 function fill(out: Uint8Array): Uint8Array {
   for (let i = 0; i < out.length; i += MAX_CHUNK) {
     globalThis.crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + MAX_CHUNK)));
@@ -22,6 +43,7 @@ function fill(out: Uint8Array): Uint8Array {
 export function randomBytes(length: number, options?: { direct?: boolean }): Uint8Array {
   if (length > MAX_POOLED || options?.direct) return fill(new Uint8Array(length));
   if (pool === undefined || offset + length > POOL_BYTES) {
+    if (pool === undefined) dropPoolBeforeSnapshot();
     pool = fill(pool ?? new Uint8Array(POOL_BYTES));
     offset = 0;
   }
