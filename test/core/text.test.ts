@@ -62,4 +62,24 @@ describe('headerTextField and headersField refuse them with INVALID_INPUT', () =
       expect(error.fields).toEqual(['X-Tenant']);
     }
   });
+
+  it('reads each header value once: a getter cannot pass the check and then send another value', () => {
+    let reads = 0;
+    const headers = {
+      get 'X-Tenant'() {
+        reads++;
+        return reads === 1 ? 'acme' : 'acme\r\nBcc: eve@evil.com';
+      },
+    };
+    expect(parseInput(headersField(), headers)).toEqual({ 'X-Tenant': 'acme' });
+    expect(reads).toBe(1);
+  });
+
+  it('a header name that is not letters, digits and "-", or that the message sets, is named', () => {
+    for (const name of ['X Tenant', '__proto__', 'Bcc', 'content-type', 'x'.repeat(65)]) {
+      const error = thrown(() => parseInput(headersField(), { [name]: 'acme' }, 'headers'));
+      expect(error.fields, name).toEqual([name]);
+    }
+    expect(thrown(() => parseInput(headersField(), ['x'], 'headers')).fields).toEqual(['headers']);
+  });
 });
