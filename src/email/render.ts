@@ -170,7 +170,7 @@ const URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const LINK_PLACEHOLDER = /\{(challengeId|code|email|purpose)\}/g;
 
 /** Memoises a string check: options are usually the same few strings, call after call. */
-function memo(check: (value: string) => boolean): (value: string) => boolean {
+export function memo(check: (value: string) => boolean): (value: string) => boolean {
   const seen = new Map<string, boolean>();
   return (value) => {
     let ok = seen.get(value);
@@ -183,7 +183,7 @@ function memo(check: (value: string) => boolean): (value: string) => boolean {
   };
 }
 
-function parseUrl(value: string, protocols: readonly string[]): URL | null {
+export function parseUrl(value: string, protocols: readonly string[]): URL | null {
   if (!URL_CHARS.test(value)) return null;
   try {
     const url = new URL(value);
@@ -220,7 +220,7 @@ const colorField = z.lazy(() =>
 const ratio = (n: number) => `${(Math.floor(n * 100) / 100).toFixed(2)}:1`;
 
 /** The contrast problems of a brand: each names the colour pair that fails. */
-function brandContrastProblems(brand: {
+export function brandContrastProblems(brand: {
   primaryColor?: string;
   primaryColorDark?: string;
 }): { path: string; message: string }[] {
@@ -291,7 +291,7 @@ function urlTemplateProblem(template: string): string | null {
   if (a.origin !== b.origin) return 'placeholders may not be in the scheme, host or port of urlTemplate';
   return null;
 }
-const urlTemplateOk = memo((template) => urlTemplateProblem(template) === null);
+export const urlTemplateOk = memo((template) => urlTemplateProblem(template) === null);
 
 const urlTemplateField = z.lazy(() =>
   z.string().check(
@@ -305,7 +305,7 @@ const urlTemplateField = z.lazy(() =>
 const localeField = z.lazy(() => z.optional(z.string().check(z.maxLength(256))));
 const acceptLanguageField = z.lazy(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+export const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 const oneLine = (max: number, what: string) =>
   z.string().check(
     z.maxLength(max),
@@ -338,7 +338,7 @@ const customizationField = z.lazy(() =>
 );
 
 // A host's locales are checked in full once per object (they are configuration, passed again on every call).
-const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
+export const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
 
 function localesProblems(locales: Record<string, z.output<typeof customizationField>>) {
   const problems: { path: (string | number)[]; message: string }[] = [];
