@@ -418,11 +418,15 @@ function bind(prepared: Prepared, raw: Values): Bound {
 const SUBJECT: ReadonlySet<ValueSlot> = new Set<ValueSlot>(['subject']);
 const LINE_BREAK = /[\r\n]/;
 
-/** Fills a prepared layout: the subject from raw values, the HTML from escaped ones, the text from raw ones. */
+/**
+ * Fills a prepared layout: the subject from raw values, the HTML from escaped ones, the text from raw ones.
+ * `linkHtml` is `raw.linkUrl` HTML-escaped, when the caller has it already.
+ */
 export function fill(
   prepared: Prepared,
   raw: Values,
   codeInSubject: boolean,
+  linkHtml?: string,
 ): { subject: string; html: string; text: string } {
   const b = bound(prepared, raw);
   const fixed = codeInSubject ? undefined : b.fixedSubject;
@@ -443,7 +447,7 @@ export function fill(
     email: raw.email === undefined ? undefined : escapeHtml(raw.email),
     newEmail: raw.newEmail === undefined ? undefined : escapeHtml(raw.newEmail),
     recipientName: raw.recipientName === undefined ? undefined : escapeHtml(raw.recipientName),
-    linkUrl: raw.linkUrl === undefined ? undefined : escapeHtml(raw.linkUrl),
+    linkUrl: linkHtml ?? (raw.linkUrl === undefined ? undefined : escapeHtml(raw.linkUrl)),
   };
   const html = fixed ? b.htmlWithSubject! : b.html;
   return { subject, html: fillSlots(html, escaped), text: fillSlots(b.text, perCall) };

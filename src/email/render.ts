@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { headerTextField, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH } from './_compiled.js';
+import { escapeHtml } from './_escape.js';
 import { PURPOSE_KINDS, type PurposeKind } from './_kinds.js';
 import {
   CARD_DARK,
@@ -455,25 +456,34 @@ export function mergeMessageOptions(base: MessageOptions, perCall?: PerCallMessa
 }
 
 type LinkValues = { challengeId: string; code: string; email: string; purpose: string };
-const linkParts = new Map<string, string[]>();
+/** A template split once: even indexes are literal text, odd ones placeholder names; and the text escaped. */
+const linkParts = new Map<string, { parts: string[]; html: string[] }>();
 // Characters encodeURIComponent leaves alone: a value made only of them needs no encoding (codes, ids).
 const URL_SAFE = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
-/** Fills a link template; every value is percent-encoded, so none can change the URL's structure. */
-function fillLinkTemplate(template: string, values: LinkValues): string {
-  // Split once per template: even indexes are literal text, odd ones placeholder names.
-  let parts = linkParts.get(template);
-  if (!parts) {
-    parts = template.split(/\{(challengeId|code|email|purpose)\}/);
+/**
+ * Fills a link template; every value is percent-encoded, so none can change the URL's structure. Returns
+ * the URL and its HTML-escaped form, made from the template's text escaped once and each value escaped
+ * (escaping is per character, so this is the URL escaped as a whole, without rescanning the template).
+ */
+function fillLinkTemplate(template: string, values: LinkValues): { url: string; html: string } {
+  let split = linkParts.get(template);
+  if (!split) {
+    const parts = template.split(/\{(challengeId|code|email|purpose)\}/);
+    split = { parts, html: parts.map((part, i) => (i % 2 === 0 ? escapeHtml(part) : part)) };
     if (linkParts.size >= 256) linkParts.clear();
-    linkParts.set(template, parts);
+    linkParts.set(template, split);
   }
+  const { parts, html: escaped } = split;
   let url = parts[0]!;
+  let html = escaped[0]!;
   for (let i = 1; i < parts.length; i += 2) {
-    const value = values[parts[i] as keyof LinkValues];
-    url += (URL_SAFE.test(value) ? value : encodeURIComponent(value)) + parts[i + 1];
+    const raw = values[parts[i] as keyof LinkValues];
+    const value = URL_SAFE.test(raw) ? raw : encodeURIComponent(raw);
+    url += value + parts[i + 1];
+    html += escapeHtml(value) + escaped[i + 1];
   }
-  return url;
+  return { url, html };
 }
 
 const KINDS: ReadonlySet<string> = new Set(PURPOSE_KINDS);
@@ -554,10 +564,11 @@ export function renderResolved(
       code: args.code,
       email: args.email,
       duration: durationText(locale, strings.units, args.ttlSeconds),
-      linkUrl: link,
+      linkUrl: link?.url,
       recipientName: options.recipientName,
     }),
     options.codeInSubject === true,
+    link?.html,
   );
   return {
     subject: filled.subject,
@@ -566,7 +577,7 @@ export function renderResolved(
     locale,
     code: args.code,
     ...(args.expiresAt !== undefined && { expiresAt: args.expiresAt }),
-    ...(link !== undefined && { link }),
+    ...(link !== undefined && { link: link.url }),
     ...(options.recipientName !== undefined && { recipientName: options.recipientName }),
   };
 }
