@@ -312,7 +312,7 @@ export function textColorOn(hex: string): string {
 }
 
 /** Values that depend on the host's configuration and the locale: bound once per configuration. */
-const HOST_SLOTS: ReadonlySet<ValueSlot> = new Set<ValueSlot>([
+export const HOST_SLOTS: ReadonlySet<ValueSlot> = new Set<ValueSlot>([
   'appName',
   'logoUrl',
   'logoDarkUrl',
@@ -348,9 +348,40 @@ interface Bound extends Prepared {
 
 interface BoundLayouts {
   byKey: Map<string, Bound>;
-  /** The last configuration used, compared value by value before building a key (the common case). */
-  last?: { values: (string | undefined)[]; layout: Bound };
+  /**
+   * The last configuration's host values (only those: no code or address is kept), compared value by value
+   * before building a key (the common case).
+   */
+  last?: { host: Values; layout: Bound };
 }
+
+/**
+ * Whether two messages' host values (every one of HOST_SLOTS) are the same. Written out, not looped over the
+ * names: a keyed read per name cost more than building the key. test/email/fill-cache.test.ts changes each
+ * host value alone and checks the layout follows.
+ */
+const sameHost = (a: Values, b: Values): boolean =>
+  a.appName === b.appName &&
+  a.logoUrl === b.logoUrl &&
+  a.logoDarkUrl === b.logoDarkUrl &&
+  a.logoWidth === b.logoWidth &&
+  a.logoHeight === b.logoHeight &&
+  a.brandColor === b.brandColor &&
+  a.brandTextColor === b.brandTextColor &&
+  a.brandColorDark === b.brandColorDark &&
+  a.brandTextColorDark === b.brandTextColorDark &&
+  a.supportText === b.supportText &&
+  a.footerLinks === b.footerLinks &&
+  a.notMeUrl === b.notMeUrl &&
+  a.supportUrl === b.supportUrl &&
+  a.hasPassword === b.hasPassword &&
+  a.duration === b.duration &&
+  a.minutes === b.minutes &&
+  a.lang === b.lang &&
+  a.dir === b.dir &&
+  a.start === b.start &&
+  a.codeSize === b.codeSize &&
+  a.codeSpacing === b.codeSpacing;
 const boundCache = new WeakMap<Prepared, BoundLayouts>();
 
 /** A host value as the HTML part shows it. */
@@ -367,19 +398,9 @@ function bound(prepared: Prepared, raw: Values): Bound {
     boundCache.set(prepared, cache);
   }
   const last = cache.last;
-  if (last) {
-    let same = true;
-    for (let i = 0; i < HOST_LIST.length; i++) {
-      if (raw[HOST_LIST[i]!] !== last.values[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return last.layout;
-  }
-  const values = HOST_LIST.map((name) => raw[name]);
+  if (last && sameHost(raw, last.host)) return last.layout;
   let key = '';
-  for (const value of values) key += `${value ?? ''}\u0001`;
+  for (const name of HOST_LIST) key += `${raw[name] ?? ''}\u0001`;
   let layout = cache.byKey.get(key);
   if (!layout) {
     layout = bind(prepared, raw);
@@ -388,7 +409,9 @@ function bound(prepared: Prepared, raw: Values): Bound {
       cache.byKey.delete(cache.byKey.keys().next().value as string);
     cache.byKey.set(key, layout);
   }
-  cache.last = { values, layout };
+  const host: Values = {};
+  for (const name of HOST_LIST) host[name] = raw[name];
+  cache.last = { host, layout };
   return layout;
 }
 

@@ -10,6 +10,7 @@ import { PURPOSE_KINDS } from '../../src/email/_kinds.js';
 import {
   durationText,
   fill,
+  HOST_SLOTS,
   hostHtml,
   hostText,
   messageValues,
@@ -115,5 +116,31 @@ describe('fill with bound layouts', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('follows a change of any one host value (the last configuration is compared value by value)', () => {
+    const strings = builtInStrings('en')!;
+    const layout = preparedCode(strings, 'login');
+    const noticeLayout = preparedNotice(strings);
+    const base = messageValues(
+      'en',
+      'ltr',
+      { appName: 'Acme', supportText: 'Help' },
+      {
+        code: '123456',
+        email: 'ada@example.com',
+        duration: '10 minutes',
+        linkUrl: 'https://acme.example/v',
+      },
+    );
+    for (const name of HOST_SLOTS) {
+      for (const [prepared, changed] of [
+        [layout, { ...base, [name]: `${base[name] ?? ''}x` }],
+        [noticeLayout, { ...base, notMeUrl: 'https://acme.example/n', [name]: `${base[name] ?? ''}y` }],
+      ] as const) {
+        fill(prepared, base, false);
+        expect(fill(prepared, changed, false), name).toStrictEqual(reference(prepared, changed, false));
+      }
+    }
   });
 });
