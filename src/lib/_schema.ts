@@ -189,7 +189,12 @@ export function quick<T>(parse: QuickParse, value: unknown): T | undefined {
  * The fields of create's input, as its schema reads them, except `email`: parsed here into its
  * {@link parseEmail} result, which create needs next (so the address is parsed once).
  */
-export const quickCreateFields = {
+export const quickCreateFields: Readonly<
+  Record<
+    'email' | 'purpose' | 'userId' | 'metadata' | 'ttlSeconds' | 'codeLength' | 'codeAlphabet',
+    QuickParse
+  >
+> = {
   email: (v: unknown) => (typeof v === 'string' ? (parseEmail(v) ?? FAIL) : FAIL),
   purpose: (v: unknown) => (typeof v === 'string' && PURPOSE.test(v) ? v : FAIL),
   userId: (v: unknown) =>
@@ -201,7 +206,7 @@ export const quickCreateFields = {
   ttlSeconds: quickInt(LIMITS.ttlSeconds.min, LIMITS.ttlSeconds.max),
   codeLength: quickInt(LIMITS.codeLength.min, LIMITS.codeLength.max),
   codeAlphabet: (v: unknown) => (v === 'digits' || v === 'base32' ? v : FAIL),
-} satisfies Record<string, QuickParse>;
+};
 
 /** Reads `maxUserIdBytes` from a configuration: an integer 0-255, default 64. */
 export function readMaxUserIdBytes(value: unknown): number {
