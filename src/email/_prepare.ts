@@ -355,6 +355,31 @@ interface BoundLayouts {
   last?: { host: Values; layout: Bound };
 }
 
+/** A copy of the host values: one object literal, so sameHost reads it as fast as the values themselves. */
+const hostValues = (v: Values): Values => ({
+  appName: v.appName,
+  logoUrl: v.logoUrl,
+  logoDarkUrl: v.logoDarkUrl,
+  logoWidth: v.logoWidth,
+  logoHeight: v.logoHeight,
+  brandColor: v.brandColor,
+  brandTextColor: v.brandTextColor,
+  brandColorDark: v.brandColorDark,
+  brandTextColorDark: v.brandTextColorDark,
+  supportText: v.supportText,
+  footerLinks: v.footerLinks,
+  notMeUrl: v.notMeUrl,
+  supportUrl: v.supportUrl,
+  hasPassword: v.hasPassword,
+  duration: v.duration,
+  minutes: v.minutes,
+  lang: v.lang,
+  dir: v.dir,
+  start: v.start,
+  codeSize: v.codeSize,
+  codeSpacing: v.codeSpacing,
+});
+
 /**
  * Whether two messages' host values (every one of HOST_SLOTS) are the same. Written out, not looped over the
  * names: a keyed read per name cost more than building the key. test/email/fill-cache.test.ts changes each
@@ -409,9 +434,7 @@ function bound(prepared: Prepared, raw: Values): Bound {
       cache.byKey.delete(cache.byKey.keys().next().value as string);
     cache.byKey.set(key, layout);
   }
-  const host: Values = {};
-  for (const name of HOST_LIST) host[name] = raw[name];
-  cache.last = { host, layout };
+  cache.last = { host: hostValues(raw), layout };
   return layout;
 }
 
