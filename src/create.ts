@@ -253,7 +253,7 @@ export function createMailboxChallenge(
       expiresAt: p.expiresAt,
       options: parsed.message,
     });
-  return {
+  const created: CreatedMailboxChallenge = {
     challengeId: draft.challengeId,
     purpose: p.purpose,
     email: p.email,
@@ -263,6 +263,8 @@ export function createMailboxChallenge(
     code: draft.code,
     createdAt: p.createdAt,
     expiresAt: p.expiresAt,
-    ...(message && { message }),
   };
+  // Set, not spread in: a spread copies through a temporary object on every call.
+  if (message) created.message = message;
+  return created;
 }

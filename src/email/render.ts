@@ -481,7 +481,8 @@ function fillLinkTemplate(template: string, values: LinkValues): { url: string; 
     const raw = values[parts[i] as keyof LinkValues];
     const value = URL_SAFE.test(raw) ? raw : encodeURIComponent(raw);
     url += value + parts[i + 1];
-    html += escapeHtml(value) + escaped[i + 1];
+    // Of the characters either leaves, only ' is special in HTML: most values (ids, codes) skip the escape.
+    html += (value.includes("'") ? escapeHtml(value) : value) + escaped[i + 1];
   }
   return { url, html };
 }
@@ -570,14 +571,16 @@ export function renderResolved(
     options.codeInSubject === true,
     link?.html,
   );
-  return {
+  const message: RenderedMessage = {
     subject: filled.subject,
     html: filled.html,
     text: filled.text,
     locale,
     code: args.code,
-    ...(args.expiresAt !== undefined && { expiresAt: args.expiresAt }),
-    ...(link !== undefined && { link: link.url }),
-    ...(options.recipientName !== undefined && { recipientName: options.recipientName }),
   };
+  // Set, not spread in: a spread copies through a temporary object on every call.
+  if (args.expiresAt !== undefined) message.expiresAt = args.expiresAt;
+  if (link !== undefined) message.link = link.url;
+  if (options.recipientName !== undefined) message.recipientName = options.recipientName;
+  return message;
 }
