@@ -23,14 +23,17 @@ import {
   urlTemplateOk,
 } from './render.js';
 
-const headerText =
-  (max: number): QuickParse =>
-  (v) =>
-    typeof v === 'string' && v.length <= max && isHeaderText(v) ? v : FAIL;
-const oneLine =
-  (max: number): QuickParse =>
-  (v) =>
-    typeof v === 'string' && v.length <= max && !CONTROL.test(v) && v.trim() !== '' ? v : FAIL;
+// The checks of configuration text are memoised like the URL checks: an app name or support line is the same
+// string call after call, and a map lookup costs less than the regular expressions. A person's name is not:
+// it would stay in memory after the call.
+const headerText = (max: number, { memoise = true } = {}): QuickParse => {
+  const ok = memoise ? memo(isHeaderText) : isHeaderText;
+  return (v) => (typeof v === 'string' && v.length <= max && ok(v) ? v : FAIL);
+};
+const oneLine = (max: number): QuickParse => {
+  const ok = memo((v) => !CONTROL.test(v) && v.trim() !== '');
+  return (v) => (typeof v === 'string' && v.length <= max && ok(v) ? v : FAIL);
+};
 const string =
   (max: number): QuickParse =>
   (v) =>
@@ -85,7 +88,7 @@ const locales: QuickParse = (v) => (isObject(v) && checkedLocales.get(v)?.length
 const template: QuickParse = (v) => (isCompiledTemplate(v) ? v : FAIL);
 const appName = headerText(64);
 const supportText = oneLine(500);
-const recipientName = headerText(128);
+const recipientName = headerText(128, { memoise: false });
 const locale = string(256);
 const anyString: QuickParse = (v) => (typeof v === 'string' ? v : FAIL);
 
