@@ -120,7 +120,6 @@ const CREATE_KEYS: ReadonlySet<string> = new Set([
   'codeAlphabet',
   'message',
 ]);
-const { email, purpose, ...optionalFields } = quickCreateFields;
 
 /**
  * createInputSchema's fast path (see "Fast paths" in lib/_schema.ts), written out field by field like the
@@ -130,40 +129,40 @@ const { email, purpose, ...optionalFields } = quickCreateFields;
 export function quickCreateInput(v: unknown): unknown {
   if (!isObject(v)) return FAIL;
   for (const key in v) if (!CREATE_KEYS.has(key)) return FAIL;
-  const address = email(v.email);
+  const address = quickCreateFields.email(v.email);
   if (address === FAIL) return FAIL;
-  const what = purpose(v.purpose);
+  const what = quickCreateFields.purpose(v.purpose);
   if (what === FAIL) return FAIL;
   const out: Record<string, unknown> = { email: address, purpose: what };
   let given: unknown;
   let parsed: unknown;
   given = v.userId;
   if (given !== undefined) {
-    parsed = optionalFields.userId(given);
+    parsed = quickCreateFields.userId(given);
     if (parsed === FAIL) return FAIL;
     out.userId = parsed;
   } else if ('userId' in v) out.userId = undefined;
   given = v.metadata;
   if (given !== undefined) {
-    parsed = optionalFields.metadata(given);
+    parsed = quickCreateFields.metadata(given);
     if (parsed === FAIL) return FAIL;
     out.metadata = parsed;
   } else if ('metadata' in v) out.metadata = undefined;
   given = v.ttlSeconds;
   if (given !== undefined) {
-    parsed = optionalFields.ttlSeconds(given);
+    parsed = quickCreateFields.ttlSeconds(given);
     if (parsed === FAIL) return FAIL;
     out.ttlSeconds = parsed;
   } else if ('ttlSeconds' in v) out.ttlSeconds = undefined;
   given = v.codeLength;
   if (given !== undefined) {
-    parsed = optionalFields.codeLength(given);
+    parsed = quickCreateFields.codeLength(given);
     if (parsed === FAIL) return FAIL;
     out.codeLength = parsed;
   } else if ('codeLength' in v) out.codeLength = undefined;
   given = v.codeAlphabet;
   if (given !== undefined) {
-    parsed = optionalFields.codeAlphabet(given);
+    parsed = quickCreateFields.codeAlphabet(given);
     if (parsed === FAIL) return FAIL;
     out.codeAlphabet = parsed;
   } else if ('codeAlphabet' in v) out.codeAlphabet = undefined;

@@ -44,19 +44,24 @@ const url = (protocols: readonly string[]): QuickParse => {
 };
 const boolean: QuickParse = (v) => (typeof v === 'boolean' ? v : FAIL);
 
-const httpsUrl = url(['https:']);
-const pageUrl = url(['https:', 'http:']);
-const supportUrl = url(['https:', 'mailto:']);
+const httpsUrl = /* @__PURE__ */ url(['https:']);
+const pageUrl = /* @__PURE__ */ url(['https:', 'http:']);
+const supportUrl = /* @__PURE__ */ url(['https:', 'mailto:']);
 const COLOR = /^#(?:[0-9a-fA-F]{3}){1,2}$/;
 const color: QuickParse = (v) => (typeof v === 'string' && COLOR.test(v) ? v : FAIL);
 
-const logo = quickStrictObject(
-  { url: httpsUrl, darkUrl: httpsUrl, width: quickInt(1, 600), height: quickInt(1, 200) },
+const logo = /* @__PURE__ */ quickStrictObject(
+  {
+    url: httpsUrl,
+    darkUrl: httpsUrl,
+    width: /* @__PURE__ */ quickInt(1, 600),
+    height: /* @__PURE__ */ quickInt(1, 200),
+  },
   ['url', 'width', 'height'],
 );
-const brandFields = quickStrictObject({ logo, primaryColor: color, primaryColorDark: color });
+const brandFields = /* @__PURE__ */ quickStrictObject({ logo, primaryColor: color, primaryColorDark: color });
 // Keyed by the two colours (a colour never holds a space); the contrast maths runs once per pair.
-const contrastOk = memo((pair) => {
+const contrastOk = /* @__PURE__ */ memo((pair) => {
   const [light, dark] = pair.split(' ');
   return (
     brandContrastProblems({ primaryColor: light || undefined, primaryColorDark: dark || undefined })
@@ -70,7 +75,10 @@ const brand: QuickParse = (v) => {
   return contrastOk(`${primaryColor ?? ''} ${primaryColorDark ?? ''}`) ? out : FAIL;
 };
 
-const footerLink = quickStrictObject({ text: oneLine(100), href: supportUrl }, ['text', 'href']);
+const footerLink = /* @__PURE__ */ quickStrictObject(
+  { text: /* @__PURE__ */ oneLine(100), href: supportUrl },
+  ['text', 'href'],
+);
 const footerLinks: QuickParse = (v) => {
   if (!Array.isArray(v) || v.length > 5) return FAIL;
   const out: unknown[] = [];
@@ -82,14 +90,14 @@ const footerLinks: QuickParse = (v) => {
   return out;
 };
 
-const notice = quickStrictObject({ hasPassword: boolean, notMeUrl: pageUrl, supportUrl });
+const notice = /* @__PURE__ */ quickStrictObject({ hasPassword: boolean, notMeUrl: pageUrl, supportUrl });
 // Locales are checked in full once per object by the schema: only an object it found no problem in passes.
 const locales: QuickParse = (v) => (isObject(v) && checkedLocales.get(v)?.length === 0 ? v : FAIL);
 const template: QuickParse = (v) => (isCompiledTemplate(v) ? v : FAIL);
-const appName = headerText(64);
-const supportText = oneLine(500);
-const recipientName = headerText(128, { memoise: false });
-const locale = string(256);
+const appName = /* @__PURE__ */ headerText(64);
+const supportText = /* @__PURE__ */ oneLine(500);
+const recipientName = /* @__PURE__ */ headerText(128, { memoise: false });
+const locale = /* @__PURE__ */ string(256);
 const anyString: QuickParse = (v) => (typeof v === 'string' ? v : FAIL);
 
 /** `link`: `{ urlTemplate }` and nothing else. */

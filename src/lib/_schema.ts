@@ -132,7 +132,7 @@ export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, w
 // with generated inputs (test/core/quick-input.test.ts, test/email/quick-options.test.ts).
 
 /** What a fast-path parser returns for a value it does not accept. */
-export const FAIL: unique symbol = Symbol('fail');
+export const FAIL: unique symbol = /* @__PURE__ */ Symbol('fail');
 /** A value's parsed form, or {@link FAIL}. */
 export type QuickParse = (value: unknown) => unknown;
 type Obj = Record<string, unknown>;
@@ -169,6 +169,9 @@ export function quickStrictObject(
   };
 }
 
+const intIn = (v: unknown, { min, max }: { min: number; max: number }) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? v : undefined;
+
 /** `z.int()` within bounds. */
 export const quickInt =
   (min: number, max: number): QuickParse =>
@@ -203,8 +206,10 @@ export const quickCreateFields: Readonly<
       ? v
       : FAIL,
   metadata: (v: unknown) => (v === null || serializeMetadata(v) !== null ? v : FAIL),
-  ttlSeconds: quickInt(LIMITS.ttlSeconds.min, LIMITS.ttlSeconds.max),
-  codeLength: quickInt(LIMITS.codeLength.min, LIMITS.codeLength.max),
+  // Arrow functions, not quickInt(...) calls: the object stays free of side effects, so bundlers drop it
+  // from entries that never create (dist/_core.js is one module shared by every entry).
+  ttlSeconds: (v: unknown) => intIn(v, LIMITS.ttlSeconds) ?? FAIL,
+  codeLength: (v: unknown) => intIn(v, LIMITS.codeLength) ?? FAIL,
   codeAlphabet: (v: unknown) => (v === 'digits' || v === 'base32' ? v : FAIL),
 };
 
