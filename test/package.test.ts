@@ -74,7 +74,8 @@ describe('package', () => {
   // is the number of locales, capped per locale in test/email/compiled.test.ts.
   it('every entry stays within its bundled size, with nothing heavy inside', () => {
     const GZIP_CAP_BYTES: Record<string, number> = {
-      'mailbox-challenge': 46_500, // issue 11's goal is 30 kB; 44.2 kB measured
+      // issue 11's goal is 30 kB; 48.5 kB measured (46.3 before the create and render fast paths, +2.1 kB)
+      'mailbox-challenge': 50_500,
       'mailbox-challenge/redis': 10_000,
       'mailbox-challenge/postgres': 8_300,
       'mailbox-challenge/nodemailer': 14_300,
