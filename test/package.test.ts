@@ -82,7 +82,7 @@ describe('package', () => {
   // is the number of locales, capped per locale in test/email/compiled.test.ts.
   it('every entry stays within its bundled size, with nothing heavy inside', () => {
     const GZIP_CAP_BYTES: Record<string, number> = {
-      'mailbox-challenge': 44_000, // issue 11's goal is 30 kB; 42.9 kB measured
+      'mailbox-challenge': 46_000, // issue 11's goal is 30 kB; 45.2 kB measured (42.9 before the create fast paths)
       'mailbox-challenge/redis': 8_000,
       'mailbox-challenge/postgres': 6_500,
       'mailbox-challenge/nodemailer': 11_800,

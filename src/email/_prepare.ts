@@ -131,11 +131,35 @@ function plural(tag: string, forms: PluralForms, n: number): string {
   return ((rules && forms[rules.select(n)]) || forms.other).replace('{n}', String(n));
 }
 
+// A lifetime's text per locale's units, tag and seconds: hosts use one or two lifetimes, so this stays small.
+const durations = new WeakMap<LocaleStrings['units'], Map<string, Map<number, string>>>();
+
 /**
  * A lifetime in natural units, never more than is left: seconds under a minute, whole minutes up to 119,
  * then whole hours (rounded down: 150 minutes read "2 hours", 30 seconds "30 seconds", never "1 minute").
  */
 export function durationText(tag: string, units: LocaleStrings['units'], ttlSeconds: number): string {
+  let byTag = durations.get(units);
+  if (!byTag) {
+    byTag = new Map();
+    durations.set(units, byTag);
+  }
+  let bySeconds = byTag.get(tag);
+  if (!bySeconds) {
+    if (byTag.size >= 64) byTag.clear();
+    bySeconds = new Map();
+    byTag.set(tag, bySeconds);
+  }
+  let text = bySeconds.get(ttlSeconds);
+  if (text === undefined) {
+    text = lifetimeText(tag, units, ttlSeconds);
+    if (bySeconds.size >= 64) bySeconds.clear();
+    bySeconds.set(ttlSeconds, text);
+  }
+  return text;
+}
+
+function lifetimeText(tag: string, units: LocaleStrings['units'], ttlSeconds: number): string {
   const seconds = Math.max(1, Math.floor(ttlSeconds));
   if (seconds < 60) return plural(tag, units.seconds, seconds);
   const minutes = Math.floor(seconds / 60);
@@ -143,11 +167,15 @@ export function durationText(tag: string, units: LocaleStrings['units'], ttlSeco
   return plural(tag, units.hours, Math.floor(minutes / 60));
 }
 
+const CODE_LARGE = { codeSize: '34px', codeSpacing: '8px' } as const;
+const CODE_MEDIUM = { codeSize: '28px', codeSpacing: '5px' } as const;
+const CODE_SMALL = { codeSize: '24px', codeSpacing: '3px' } as const;
+
 /** The code's size by its length: at 320 px and without `<style>`, 10 characters still fit on one line. */
 function codeMetrics(length: number): { codeSize: string; codeSpacing: string } {
-  if (length <= 6) return { codeSize: '34px', codeSpacing: '8px' };
-  if (length <= 8) return { codeSize: '28px', codeSpacing: '5px' };
-  return { codeSize: '24px', codeSpacing: '3px' };
+  if (length <= 6) return CODE_LARGE;
+  if (length <= 8) return CODE_MEDIUM;
+  return CODE_SMALL;
 }
 
 /** The host's values, resolved for one locale: what a prepared layout is specialised for. */
@@ -284,7 +312,7 @@ export function textColorOn(hex: string): string {
 }
 
 /** Values that depend on the host's configuration and the locale: bound once per configuration. */
-const HOST_SLOTS: ReadonlySet<ValueSlot> = new Set<ValueSlot>([
+export const HOST_SLOTS: ReadonlySet<ValueSlot> = new Set<ValueSlot>([
   'appName',
   'logoUrl',
   'logoDarkUrl',
@@ -309,48 +337,148 @@ const HOST_SLOTS: ReadonlySet<ValueSlot> = new Set<ValueSlot>([
 ]);
 const HOST_LIST = [...HOST_SLOTS];
 const MAX_BOUND_PER_LAYOUT = 16;
-const boundCache = new WeakMap<Prepared, Map<string, Prepared>>();
 
-function bound(prepared: Prepared, raw: Values): Prepared {
-  let entries = boundCache.get(prepared);
-  if (!entries) {
-    entries = new Map();
-    boundCache.set(prepared, entries);
+/** A layout bound to one configuration's values; its subject too when no per-call value is in it. */
+interface Bound extends Prepared {
+  /** The subject (and its HTML form) when it holds no per-call slot: no code in it. */
+  fixedSubject?: { text: string; html: string };
+  /** The HTML with that subject in place, for messages without the code in the subject. */
+  htmlWithSubject?: readonly Part[];
+}
+
+interface BoundLayouts {
+  byKey: Map<string, Bound>;
+  /**
+   * The last configuration's host values (only those: no code or address is kept), compared value by value
+   * before building a key (the common case).
+   */
+  last?: { host: Values; layout: Bound };
+}
+
+/** A copy of the host values: one object literal, so sameHost reads it as fast as the values themselves. */
+const hostValues = (v: Values): Values => ({
+  appName: v.appName,
+  logoUrl: v.logoUrl,
+  logoDarkUrl: v.logoDarkUrl,
+  logoWidth: v.logoWidth,
+  logoHeight: v.logoHeight,
+  brandColor: v.brandColor,
+  brandTextColor: v.brandTextColor,
+  brandColorDark: v.brandColorDark,
+  brandTextColorDark: v.brandTextColorDark,
+  supportText: v.supportText,
+  footerLinks: v.footerLinks,
+  notMeUrl: v.notMeUrl,
+  supportUrl: v.supportUrl,
+  hasPassword: v.hasPassword,
+  duration: v.duration,
+  minutes: v.minutes,
+  lang: v.lang,
+  dir: v.dir,
+  start: v.start,
+  codeSize: v.codeSize,
+  codeSpacing: v.codeSpacing,
+});
+
+/**
+ * Whether two messages' host values (every one of HOST_SLOTS) are the same. Written out, not looped over the
+ * names: a keyed read per name cost more than building the key. test/email/fill-cache.test.ts changes each
+ * host value alone and checks the layout follows.
+ */
+const sameHost = (a: Values, b: Values): boolean =>
+  a.appName === b.appName &&
+  a.logoUrl === b.logoUrl &&
+  a.logoDarkUrl === b.logoDarkUrl &&
+  a.logoWidth === b.logoWidth &&
+  a.logoHeight === b.logoHeight &&
+  a.brandColor === b.brandColor &&
+  a.brandTextColor === b.brandTextColor &&
+  a.brandColorDark === b.brandColorDark &&
+  a.brandTextColorDark === b.brandTextColorDark &&
+  a.supportText === b.supportText &&
+  a.footerLinks === b.footerLinks &&
+  a.notMeUrl === b.notMeUrl &&
+  a.supportUrl === b.supportUrl &&
+  a.hasPassword === b.hasPassword &&
+  a.duration === b.duration &&
+  a.minutes === b.minutes &&
+  a.lang === b.lang &&
+  a.dir === b.dir &&
+  a.start === b.start &&
+  a.codeSize === b.codeSize &&
+  a.codeSpacing === b.codeSpacing;
+const boundCache = new WeakMap<Prepared, BoundLayouts>();
+
+/** A host value as the HTML part shows it. */
+export const hostHtml = (name: ValueSlot, value: string): string =>
+  name === 'footerLinks' ? footerHtml(value) : escapeHtml(value);
+/** A host value as the text part and the subject show it. */
+export const hostText = (name: ValueSlot, value: string): string =>
+  name === 'footerLinks' ? footerPlain(value) : value;
+
+function bound(prepared: Prepared, raw: Values): Bound {
+  let cache = boundCache.get(prepared);
+  if (!cache) {
+    cache = { byKey: new Map() };
+    boundCache.set(prepared, cache);
   }
+  const last = cache.last;
+  if (last && sameHost(raw, last.host)) return last.layout;
   let key = '';
   for (const name of HOST_LIST) key += `${raw[name] ?? ''}\u0001`;
-  let layout = entries.get(key);
-  if (layout) return layout;
+  let layout = cache.byKey.get(key);
+  if (!layout) {
+    layout = bind(prepared, raw);
+    // Many configurations at once (a tenant per call): stay bounded, drop the oldest.
+    if (cache.byKey.size >= MAX_BOUND_PER_LAYOUT)
+      cache.byKey.delete(cache.byKey.keys().next().value as string);
+    cache.byKey.set(key, layout);
+  }
+  cache.last = { host: hostValues(raw), layout };
+  return layout;
+}
+
+function bind(prepared: Prepared, raw: Values): Bound {
   const escaped: Values = {};
   const plain: Values = {};
   for (const name of HOST_LIST) {
     const value = raw[name];
     if (value === undefined) continue;
-    escaped[name] = name === 'footerLinks' ? footerHtml(value) : escapeHtml(value);
-    plain[name] = name === 'footerLinks' ? footerPlain(value) : value;
+    escaped[name] = hostHtml(name, value);
+    plain[name] = hostText(name, value);
   }
-  layout = {
+  const layout: Bound = {
     html: bindSlots(prepared.html, escaped, HOST_SLOTS),
     text: bindSlots(prepared.text, plain, HOST_SLOTS),
     subject: bindSlots(prepared.subject, plain, HOST_SLOTS),
     subjectWithCode: bindSlots(prepared.subjectWithCode, plain, HOST_SLOTS),
   };
-  // Many configurations at once (a tenant per call): stay bounded, drop the oldest.
-  if (entries.size >= MAX_BOUND_PER_LAYOUT) entries.delete(entries.keys().next().value as string);
-  entries.set(key, layout);
+  if (layout.subject.every((part) => typeof part === 'string')) {
+    const text = fillSlots(layout.subject, {});
+    const html = escapeHtml(text);
+    layout.fixedSubject = { text, html };
+    layout.htmlWithSubject = bindSlots(layout.html, { subject: html }, SUBJECT);
+  }
   return layout;
 }
+const SUBJECT: ReadonlySet<ValueSlot> = new Set<ValueSlot>(['subject']);
+const LINE_BREAK = /[\r\n]/;
 
-/** Fills a prepared layout: the subject from raw values, the HTML from escaped ones, the text from raw ones. */
+/**
+ * Fills a prepared layout: the subject from raw values, the HTML from escaped ones, the text from raw ones.
+ * `linkHtml` is `raw.linkUrl` HTML-escaped, when the caller has it already.
+ */
 export function fill(
   prepared: Prepared,
   raw: Values,
   codeInSubject: boolean,
+  linkHtml?: string,
 ): { subject: string; html: string; text: string } {
   const b = bound(prepared, raw);
-  const subject = fillSlots(codeInSubject ? b.subjectWithCode : b.subject, raw);
+  const fixed = codeInSubject ? undefined : b.fixedSubject;
+  const subject = fixed ? fixed.text : fillSlots(codeInSubject ? b.subjectWithCode : b.subject, raw);
   // Every value in the subject is validated single-line; this guards a header against a future mistake.
-  if (/[\r\n]/.test(subject)) throw invalidInput(['subject'], 'the subject must be a single line');
+  if (LINE_BREAK.test(subject)) throw invalidInput(['subject'], 'the subject must be a single line');
   const perCall: Values = {
     subject,
     code: raw.code,
@@ -360,12 +488,13 @@ export function fill(
     linkUrl: raw.linkUrl,
   };
   const escaped: Values = {
-    subject: escapeHtml(subject),
+    subject: fixed ? fixed.html : escapeHtml(subject),
     code: raw.code === undefined ? undefined : escapeHtml(raw.code),
     email: raw.email === undefined ? undefined : escapeHtml(raw.email),
     newEmail: raw.newEmail === undefined ? undefined : escapeHtml(raw.newEmail),
     recipientName: raw.recipientName === undefined ? undefined : escapeHtml(raw.recipientName),
-    linkUrl: raw.linkUrl === undefined ? undefined : escapeHtml(raw.linkUrl),
+    linkUrl: linkHtml ?? (raw.linkUrl === undefined ? undefined : escapeHtml(raw.linkUrl)),
   };
-  return { subject, html: fillSlots(b.html, escaped), text: fillSlots(b.text, perCall) };
+  const html = fixed ? b.htmlWithSubject! : b.html;
+  return { subject, html: fillSlots(html, escaped), text: fillSlots(b.text, perCall) };
 }

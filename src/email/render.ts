@@ -4,6 +4,7 @@ import { lazyRegExp } from '../lib/_lazy.js';
 import { headerTextField, intField, lazySchema, oneOf, safeParse } from '../lib/_schema.js';
 import { builtInStrings, type Catalog, catalogFor, negotiate } from './_catalog.js';
 import { ENGLISH } from './_compiled.js';
+import { escapeHtml } from './_escape.js';
 import { PURPOSE_KINDS, type PurposeKind } from './_kinds.js';
 import {
   CARD_DARK,
@@ -171,7 +172,7 @@ const URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const LINK_PLACEHOLDER = /\{(challengeId|code|email|purpose)\}/g;
 
 /** Memoises a string check: options are usually the same few strings, call after call. */
-function memo(check: (value: string) => boolean): (value: string) => boolean {
+export function memo(check: (value: string) => boolean): (value: string) => boolean {
   const seen = new Map<string, boolean>();
   return (value) => {
     let ok = seen.get(value);
@@ -184,7 +185,7 @@ function memo(check: (value: string) => boolean): (value: string) => boolean {
   };
 }
 
-function parseUrl(value: string, protocols: readonly string[]): URL | null {
+export function parseUrl(value: string, protocols: readonly string[]): URL | null {
   if (!URL_CHARS.test(value)) return null;
   try {
     const url = new URL(value);
@@ -221,7 +222,7 @@ const colorField = lazySchema(() =>
 const ratio = (n: number) => `${(Math.floor(n * 100) / 100).toFixed(2)}:1`;
 
 /** The contrast problems of a brand: each names the colour pair that fails. */
-function brandContrastProblems(brand: {
+export function brandContrastProblems(brand: {
   primaryColor?: string;
   primaryColorDark?: string;
 }): { path: string; message: string }[] {
@@ -292,7 +293,7 @@ function urlTemplateProblem(template: string): string | null {
   if (a.origin !== b.origin) return 'placeholders may not be in the scheme, host or port of urlTemplate';
   return null;
 }
-const urlTemplateOk = memo((template) => urlTemplateProblem(template) === null);
+export const urlTemplateOk = memo((template) => urlTemplateProblem(template) === null);
 
 const urlTemplateField = lazySchema(() =>
   z.string().check(
@@ -306,7 +307,7 @@ const urlTemplateField = lazySchema(() =>
 const localeField = lazySchema(() => z.optional(z.string().check(z.maxLength(256))));
 const acceptLanguageField = lazySchema(() => z.optional(z.string())); // any header: negotiation reads a bounded prefix
 // C0, DEL and C1 controls and the Unicode line and paragraph separators: nothing that breaks a line.
-const CONTROL = lazyRegExp(String.raw`[\p{Cc}\u2028\u2029]`, 'u');
+export const CONTROL = lazyRegExp(String.raw`[\p{Cc}\u2028\u2029]`, 'u');
 const oneLine = (max: number, what: string) =>
   z.string().check(
     z.maxLength(max),
@@ -344,7 +345,7 @@ const customizationField = lazySchema(() =>
 );
 
 // A host's locales are checked in full once per object (they are configuration, passed again on every call).
-const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
+export const checkedLocales = new WeakMap<object, { path: (string | number)[]; message: string }[]>();
 
 function localesProblems(locales: Record<string, z.output<ReturnType<typeof customizationField>>>) {
   const problems: { path: (string | number)[]; message: string }[] = [];
@@ -465,25 +466,35 @@ export function mergeMessageOptions(base: MessageOptions, perCall?: PerCallMessa
 }
 
 type LinkValues = { challengeId: string; code: string; email: string; purpose: string };
-const linkParts = new Map<string, string[]>();
+/** A template split once: even indexes are literal text, odd ones placeholder names; and the text escaped. */
+const linkParts = new Map<string, { parts: string[]; html: string[] }>();
 // Characters encodeURIComponent leaves alone: a value made only of them needs no encoding (codes, ids).
 const URL_SAFE = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
-/** Fills a link template; every value is percent-encoded, so none can change the URL's structure. */
-function fillLinkTemplate(template: string, values: LinkValues): string {
-  // Split once per template: even indexes are literal text, odd ones placeholder names.
-  let parts = linkParts.get(template);
-  if (!parts) {
-    parts = template.split(/\{(challengeId|code|email|purpose)\}/);
+/**
+ * Fills a link template; every value is percent-encoded, so none can change the URL's structure. Returns
+ * the URL and its HTML-escaped form, made from the template's text escaped once and each value escaped
+ * (escaping is per character, so this is the URL escaped as a whole, without rescanning the template).
+ */
+function fillLinkTemplate(template: string, values: LinkValues): { url: string; html: string } {
+  let split = linkParts.get(template);
+  if (!split) {
+    const parts = template.split(/\{(challengeId|code|email|purpose)\}/);
+    split = { parts, html: parts.map((part, i) => (i % 2 === 0 ? escapeHtml(part) : part)) };
     if (linkParts.size >= 256) linkParts.clear();
-    linkParts.set(template, parts);
+    linkParts.set(template, split);
   }
+  const { parts, html: escaped } = split;
   let url = parts[0]!;
+  let html = escaped[0]!;
   for (let i = 1; i < parts.length; i += 2) {
-    const value = values[parts[i] as keyof LinkValues];
-    url += (URL_SAFE.test(value) ? value : encodeURIComponent(value)) + parts[i + 1];
+    const raw = values[parts[i] as keyof LinkValues];
+    const value = URL_SAFE.test(raw) ? raw : encodeURIComponent(raw);
+    url += value + parts[i + 1];
+    // Of the characters either leaves, only ' is special in HTML: most values (ids, codes) skip the escape.
+    html += (value.includes("'") ? escapeHtml(value) : value) + escaped[i + 1];
   }
-  return url;
+  return { url, html };
 }
 
 const KINDS: ReadonlySet<string> = new Set(PURPOSE_KINDS);
@@ -564,19 +575,22 @@ export function renderResolved(
       code: args.code,
       email: args.email,
       duration: durationText(locale, strings.units, args.ttlSeconds),
-      linkUrl: link,
+      linkUrl: link?.url,
       recipientName: options.recipientName,
     }),
     options.codeInSubject === true,
+    link?.html,
   );
-  return {
+  const message: RenderedMessage = {
     subject: filled.subject,
     html: filled.html,
     text: filled.text,
     locale,
     code: args.code,
-    ...(args.expiresAt !== undefined && { expiresAt: args.expiresAt }),
-    ...(link !== undefined && { link }),
-    ...(options.recipientName !== undefined && { recipientName: options.recipientName }),
   };
+  // Set, not spread in: a spread copies through a temporary object on every call.
+  if (args.expiresAt !== undefined) message.expiresAt = args.expiresAt;
+  if (link !== undefined) message.link = link.url;
+  if (options.recipientName !== undefined) message.recipientName = options.recipientName;
+  return message;
 }
