@@ -199,19 +199,25 @@ const localeFields = () => ({
   message: z.optional(perCallMessageOptionsSchema),
 });
 /**
- * A bounded memo (oldest entry out first) for the keyed hash naming a mailbox's record, which start and
- * verify both compute. A pure function of its input, so a hit answers exactly what a call would.
+ * A bounded memo for the keyed hash naming a mailbox's record, which start and verify both compute. Two
+ * generations of at most `max` entries each: a full generation becomes the old one, and an old entry used
+ * again moves to the new one. No iteration to find the oldest entry (a Map iterated from its front after
+ * many deletions walks their holes). A pure function of its input, so a hit answers exactly what a call would.
  */
-function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) => T {
-  const memo = new Map<string, T>();
+function boundedMemo(fn: (input: string) => string, max = 4_096): (input: string) => string {
+  let young = new Map<string, string>();
+  let old = new Map<string, string>();
   return (input) => {
-    let value = memo.get(input);
-    if (value === undefined && !memo.has(input)) {
-      value = fn(input);
-      if (memo.size >= max) memo.delete(memo.keys().next().value!);
-      memo.set(input, value);
+    let value = young.get(input);
+    if (value !== undefined) return value;
+    value = old.get(input);
+    if (value === undefined) value = fn(input);
+    if (young.size >= max) {
+      old = young;
+      young = new Map();
     }
-    return value as T;
+    young.set(input, value);
+    return value;
   };
 }
 const startSchema = z.lazy(() =>
