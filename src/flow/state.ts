@@ -128,21 +128,31 @@ const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purpo
  * prototype instead of adding a purpose.
  */
 function setPurpose(purposes: Record<string, PurposeState>, purpose: string, state: PurposeState): void {
-  Object.defineProperty(purposes, purpose, {
-    value: state,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  // Only `__proto__` is an accessor on Object.prototype; any other name assigned becomes an own property.
+  if (purpose !== '__proto__') purposes[purpose] = state;
+  else
+    Object.defineProperty(purposes, purpose, {
+      value: state,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
 }
 
 /** A purpose's state, read as an own property only: a purpose named `constructor` is just a name. */
 const stateOf = (r: MailboxRecord, purpose: string): PurposeState | undefined =>
   Object.hasOwn(r.purposes, purpose) ? r.purposes[purpose] : undefined;
 
-/** Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later. */
-const inWindow = (times: readonly number[], now: number, windowMs: number) =>
-  times.filter((t) => now - t < windowMs);
+/**
+ * Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later.
+ * The list itself when every event is inside (no copy on the common path).
+ */
+function inWindow<T extends readonly number[]>(times: T, now: number, windowMs: number): T | number[] {
+  for (let i = 0; i < times.length; i++) {
+    if (!(now - times[i]! < windowMs)) return times.filter((t) => now - t < windowMs);
+  }
+  return times;
+}
 
 /** When `times` allows one more event under "at most max in any windowMs": `now` if it already does. */
 function availableAt(times: readonly number[], now: number, limit: { max: number; windowMs: number }) {
@@ -177,7 +187,13 @@ function prune(r: MailboxRecord, s: StepBase): void {
   for (const purpose in r.purposes) {
     if (!Object.hasOwn(r.purposes, purpose)) continue;
     const state = r.purposes[purpose]!;
-    state.challenges = state.challenges.filter((e) => entryEnd(e, s.limits) > s.now);
+    const list = state.challenges;
+    for (let i = 0; i < list.length; i++) {
+      if (!(entryEnd(list[i]!, s.limits) > s.now)) {
+        state.challenges = list.filter((e) => entryEnd(e, s.limits) > s.now);
+        break;
+      }
+    }
     if (state.challenges.length === 0) delete r.purposes[purpose];
   }
 }
@@ -189,8 +205,10 @@ function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | null {
   if (r.sends.length) end = Math.max(end, r.sends[r.sends.length - 1]! + longestSend);
   if (r.failures.length)
     end = Math.max(end, r.failures[r.failures.length - 1]! + limits.failureLimit.windowMs);
-  for (const state of Object.values(r.purposes))
-    for (const e of state.challenges) end = Math.max(end, entryEnd(e, limits));
+  for (const purpose in r.purposes) {
+    if (!Object.hasOwn(r.purposes, purpose)) continue;
+    for (const e of r.purposes[purpose]!.challenges) end = Math.max(end, entryEnd(e, limits));
+  }
   return end === 0 ? null : end;
 }
 
@@ -272,6 +290,10 @@ function reserveSend(r: MailboxRecord, s: StepBase): StepReply | null {
 
 /** Keeps event lists ascending even when app servers' clocks disagree a little (the windows rely on it). */
 function insertSorted(times: number[], t: number): void {
+  if (times.length === 0 || times[times.length - 1]! <= t) {
+    times.push(t);
+    return;
+  }
   let i = times.length;
   while (i > 0 && times[i - 1]! > t) i--;
   times.splice(i, 0, t);
@@ -334,8 +356,11 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
     case 'start': {
       const refused = reserveSend(r, s);
       if (refused) return refused;
-      const state = stateOf(r, s.purpose) ?? { challenges: [], staleCodeTags: [] };
-      setPurpose(r.purposes, s.purpose, state);
+      let state = stateOf(r, s.purpose);
+      if (!state) {
+        state = { challenges: [], staleCodeTags: [] };
+        setPurpose(r.purposes, s.purpose, state);
+      }
       const previous = state.challenges[state.challenges.length - 1];
       const staleAdded: string[] = [];
       if (previous?.status === 'pending') pushStale(state, previous.codeTag, staleAdded);
