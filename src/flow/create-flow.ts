@@ -247,6 +247,8 @@ const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
 
 /** A store that broke its contract (threw, hung, answered nonsense): the flow answers STORE_UNAVAILABLE. */
 class StoreFailure extends Error {}
+const storeFailure = (cause: unknown) =>
+  cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
 
 /**
  * Settles like `pending`, or rejects with `onTimeout()` after `ms`: one timer, cleared as soon as
@@ -406,70 +408,70 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     }
   }
 
+  /** A store step's reply, checked: the reply itself when the store answered synchronously (no await). */
   function step(key: string, s: FlowStep): StepReply | Promise<StepReply> {
-    const failure = (cause: unknown) =>
-      cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
     let pending: StepReply | PromiseLike<StepReply>;
     try {
       pending = store.step(key, s);
       // A store that answers synchronously (the memory store) cannot hang past its own return: no timer.
       if (!isThenable(pending)) return checkReply(pending);
     } catch (cause) {
-      throw failure(cause); // a throwing getter on the reply is the store's fault too
+      throw storeFailure(cause); // a throwing getter on the reply is the store's fault too
     }
     const ms = policy.storeTimeoutMs;
     return withTimeout(pending, ms, () => new StoreFailure(`store step did not settle within ${ms} ms`))
       .then(checkReply)
       .then(undefined, (cause: unknown) => {
-        throw failure(cause);
+        throw storeFailure(cause);
       });
   }
 
-  /** Runs a step body: store failures become STORE_UNAVAILABLE; anything else thrown is hostile input. */
-  async function settle<T>(name: MailboxFlowEvent['step'], fn: () => Promise<Result<T>>): Promise<Result<T>> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof MailboxChallengeError) return fail(e);
-      if (e instanceof StoreFailure) {
-        emit({ type: 'store_unavailable', step: name }, now());
-        return fail(new MailboxChallengeError('STORE_UNAVAILABLE', undefined, { cause: e }));
-      }
-      // A bug or hostile input (a throwing getter): never let it escape as an exception.
-      return fail(new MailboxChallengeError('INVALID_INPUT', 'Invalid input', { cause: e }));
+  /**
+   * What a method's body threw, as its answer: store failures become STORE_UNAVAILABLE; anything else is
+   * hostile input. Each method is one async function whose try/catch ends here (no wrapper closure per call).
+   */
+  function caught(name: MailboxFlowEvent['step'], e: unknown): { ok: false; error: MailboxChallengeError } {
+    if (e instanceof MailboxChallengeError) return fail(e);
+    if (e instanceof StoreFailure) {
+      emit({ type: 'store_unavailable', step: name }, now());
+      return fail(new MailboxChallengeError('STORE_UNAVAILABLE', undefined, { cause: e }));
     }
+    // A bug or hostile input (a throwing getter): never let it escape as an exception.
+    return fail(new MailboxChallengeError('INVALID_INPUT', 'Invalid input', { cause: e }));
   }
 
-  /** Sends with the flow's timeout; on failure gives the reservation back (best effort) and says so. */
-  async function deliver(
+  /**
+   * Hands a mail to the sender: undefined when it finished synchronously (no timer), else a promise that
+   * settles with it or rejects after `sendTimeoutMs`. Throws what a synchronous sender throws.
+   */
+  function send(mail: OutgoingMail): Promise<unknown> | undefined {
+    const sending = sender.send(mail);
+    if (!isThenable(sending)) return undefined;
+    const ms = policy.sendTimeoutMs;
+    return withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
+  }
+
+  /** After a failed send: gives the reservation back (best effort) and says so. */
+  async function sendFailed(
+    cause: unknown,
     mail: OutgoingMail,
     key: string,
     reserved: { now: number; undo: Undo | null },
     stepName: MailboxFlowEvent['step'],
-  ): Promise<MailboxChallengeError | null> {
+  ): Promise<{ ok: false; error: MailboxChallengeError }> {
+    emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
     try {
-      const ms = policy.sendTimeoutMs;
-      const sending = sender.send(mail);
-      // A sender that answers synchronously has already finished: no timer.
-      if (isThenable(sending)) {
-        await withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
-      }
-      return null;
-    } catch (cause) {
-      emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
-      try {
-        await step(key, {
-          kind: 'release',
-          now: reserved.now,
-          limits,
-          sentAt: reserved.now,
-          undo: reserved.undo,
-        });
-      } catch {
-        // The reservation then costs one send slot until its window passes.
-      }
-      return new MailboxChallengeError('SEND_FAILED', undefined, { cause });
+      await step(key, {
+        kind: 'release',
+        now: reserved.now,
+        limits,
+        sentAt: reserved.now,
+        undo: reserved.undo,
+      });
+    } catch {
+      // The reservation then costs one send slot until its window passes.
     }
+    return fail(new MailboxChallengeError('SEND_FAILED', undefined, { cause }));
   }
 
   function refused(
@@ -515,67 +517,78 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     t: number,
     resolved?: ReturnType<typeof resolveMessage>,
   ): Promise<Result<IssuedChallenge>> {
-    const reply = await step(key, stepInput);
-    if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
-    d.payload.generation = reply.gen;
-    // A resend that names no language keeps the first email's; a start resolved its options already.
-    const rendering = resolved
-      ? options
-      : options.locale || options.acceptLanguage
+    // Catches for start and resend, which return this promise as their own (no second async frame).
+    try {
+      // A synchronous store's reply is used as is: no microtask turn for the memory store.
+      const pending = step(key, stepInput);
+      const reply = pending instanceof Promise ? await pending : pending;
+      if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
+      d.payload.generation = reply.gen;
+      // A resend that names no language keeps the first email's; a start resolved its options already.
+      const rendering = resolved
         ? options
-        : { ...options, locale: reply.locale };
-    const rendered = renderResolved(
-      {
-        purpose: spec.purpose,
-        code: d.code,
-        email: spec.email,
-        challengeId: d.challengeId,
-        ttlSeconds: spec.ttlSeconds,
-        options: rendering,
-      },
-      resolved ?? resolveMessage(rendering),
-    );
-    const mail: OutgoingMail = {
-      to: spec.email,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: mailHeaders(d.challengeId),
-      kind: 'challenge',
-      challengeId: d.challengeId,
-      purpose: spec.purpose,
-      locale: rendered.locale,
-      code: d.code,
-      expiresAt: d.payload.expiresAt,
-    };
-    // Set, not spread: a conditional spread costs a runtime call per property on every send.
-    if (rendered.link !== undefined) mail.link = rendered.link;
-    if (rendered.recipientName !== undefined) mail.recipientName = rendered.recipientName;
-    // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
-    const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
-    if (failed) return fail(failed);
-    if (onEvent)
-      emit(
+        : options.locale || options.acceptLanguage
+          ? options
+          : { ...options, locale: reply.locale };
+      const rendered = renderResolved(
         {
-          type: 'sent',
-          step: stepName,
           purpose: spec.purpose,
+          code: d.code,
+          email: spec.email,
           challengeId: d.challengeId,
-          locale: rendered.locale,
+          ttlSeconds: spec.ttlSeconds,
+          options: rendering,
         },
-        t,
+        resolved ?? resolveMessage(rendering),
       );
-    return {
-      ok: true as const,
-      challengeId: d.challengeId,
-      secret: sealDraft(k, d),
-      email: spec.email,
-      expiresAt: d.payload.expiresAt,
-      resendAvailableAt: reply.resendAvailableAt,
-      attemptsRemaining: reply.attemptsRemaining,
-      codeLength: policy.codeLength,
-      codeAlphabet: policy.codeAlphabet,
-    };
+      const mail: OutgoingMail = {
+        to: spec.email,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        headers: mailHeaders(d.challengeId),
+        kind: 'challenge',
+        challengeId: d.challengeId,
+        purpose: spec.purpose,
+        locale: rendered.locale,
+        code: d.code,
+        expiresAt: d.payload.expiresAt,
+      };
+      // Set, not spread: a conditional spread costs a runtime call per property on every send.
+      if (rendered.link !== undefined) mail.link = rendered.link;
+      if (rendered.recipientName !== undefined) mail.recipientName = rendered.recipientName;
+      // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
+      try {
+        const sending = send(mail);
+        if (sending) await sending;
+      } catch (cause) {
+        return sendFailed(cause, mail, key, { now: t, undo: reply.undo }, stepName);
+      }
+      if (onEvent)
+        emit(
+          {
+            type: 'sent',
+            step: stepName,
+            purpose: spec.purpose,
+            challengeId: d.challengeId,
+            locale: rendered.locale,
+          },
+          t,
+        );
+      return {
+        ok: true as const,
+        challengeId: d.challengeId,
+        secret: sealDraft(k, d),
+        email: spec.email,
+        expiresAt: d.payload.expiresAt,
+        resendAvailableAt: reply.resendAvailableAt,
+        attemptsRemaining: reply.attemptsRemaining,
+        codeLength: policy.codeLength,
+        codeAlphabet: policy.codeAlphabet,
+      };
+    } catch (e) {
+      return caught(stepName, e);
+    }
   }
 
   const specOf = (
@@ -611,8 +624,8 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   return {
     policy,
 
-    start: (input) =>
-      settle('start', async () => {
+    start: (input) => {
+      try {
         const t = now();
         const {
           email,
@@ -653,10 +666,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           t,
           resolved,
         );
-      }),
+      } catch (e) {
+        return Promise.resolve(caught('start', e));
+      }
+    },
 
-    resend: (input) =>
-      settle('resend', async () => {
+    resend: async (input) => {
+      try {
         const t = now();
         const ref = openRef(input);
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
@@ -677,7 +693,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const spec = specOf(p.email, p.purpose, p.userId, p.metadata);
         const d = draft(spec, t, ref.challengeId);
         d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
-        return issue(
+        return await issue(
           'resend',
           spec,
           d,
@@ -696,10 +712,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           options,
           t,
         );
-      }),
+      } catch (e) {
+        return caught('resend', e);
+      }
+    },
 
-    verify: (input) =>
-      settle('verify', async () => {
+    verify: async (input) => {
+      try {
         const t = now();
         if (typeof (input as Partial<FlowVerifyInput> | null)?.purpose !== 'string') {
           return fail(invalidInput(['purpose'], 'purpose is required'));
@@ -710,7 +729,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
         const p = ref.payload;
         const matched = codeMatches(checked);
-        const reply = await step(ref.key, {
+        const pending = step(ref.key, {
           kind: 'verify',
           now: t,
           limits,
@@ -720,6 +739,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           matched,
           codeTag: matched ? '' : staleTag(ref.key, p.purpose, checked.code),
         });
+        const reply = pending instanceof Promise ? await pending : pending;
         const event = onEvent && {
           step: 'verify' as const,
           purpose: p.purpose,
@@ -738,10 +758,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           emit({ ...event, type: reply.attemptsRemaining === 0 ? 'locked' : 'wrong_code' }, t);
         }
         return refusal(reply);
-      }),
+      } catch (e) {
+        return caught('verify', e);
+      }
+    },
 
-    inspect: (input) =>
-      settle('inspect', async () => {
+    inspect: async (input) => {
+      try {
         const t = now();
         const ref = openRef(input);
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
@@ -767,10 +790,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           codeLength: policy.codeLength,
           codeAlphabet: policy.codeAlphabet,
         };
-      }),
+      } catch (e) {
+        return caught('inspect', e);
+      }
+    },
 
-    cancel: (input) =>
-      settle('cancel', async () => {
+    cancel: async (input) => {
+      try {
         const t = now();
         const ref = openRef(input);
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
@@ -783,10 +809,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           gen: ref.payload.generation,
         });
         return reply.ok ? { ok: true as const } : refusal(reply);
-      }),
+      } catch (e) {
+        return caught('cancel', e);
+      }
+    },
 
-    notifyEmailChange: (input) =>
-      settle('notifyEmailChange', async () => {
+    notifyEmailChange: async (input) => {
+      try {
         const t = now();
         const {
           oldEmail,
@@ -809,24 +838,24 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           options: withLocale(perCall, locale, acceptLanguage),
         });
         const noticeId = toBase64url(randomBytes(16));
-        const failed = await deliver(
-          {
-            to: from.address,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-            headers: mailHeaders(noticeId),
-            kind: 'email-change-notice',
-            challengeId: noticeId,
-            purpose: 'email-change',
-            locale: rendered.locale,
-            newEmail: to.address,
-          },
-          key,
-          { now: t, undo: null },
-          'notifyEmailChange',
-        );
-        if (failed) return fail(failed);
+        const mail: OutgoingMail = {
+          to: from.address,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers: mailHeaders(noticeId),
+          kind: 'email-change-notice',
+          challengeId: noticeId,
+          purpose: 'email-change',
+          locale: rendered.locale,
+          newEmail: to.address,
+        };
+        try {
+          const sending = send(mail);
+          if (sending) await sending;
+        } catch (cause) {
+          return await sendFailed(cause, mail, key, { now: t, undo: null }, 'notifyEmailChange');
+        }
         emit(
           {
             type: 'notice_sent',
@@ -837,6 +866,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           t,
         );
         return { ok: true as const };
-      }),
+      } catch (e) {
+        return caught('notifyEmailChange', e);
+      }
+    },
   };
 }
