@@ -495,10 +495,10 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       : { ...mergeMessageOptions(message, perCall), locale, acceptLanguage };
 
   /** Every email's headers: the host's after ours, as given. */
-  const mailHeaders = (id: string): Record<string, string> =>
-    headers
-      ? { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': id, ...headers }
-      : { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': id };
+  const mailHeaders = (id: string): Record<string, string> => {
+    const ours = { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': id };
+    return headers ? { ...ours, ...headers } : ours;
+  };
 
   /** Draws a code for `spec`, sealed later once the store has given it a generation. */
   function draft(spec: ChallengeSpec, t: number, challengeId?: string) {
@@ -559,8 +559,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
       if (rendered.recipientName !== undefined) mail.recipientName = rendered.recipientName;
       // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
       try {
-        const sending = send(mail);
-        if (sending) await sending;
+        await send(mail);
       } catch (cause) {
         return sendFailed(cause, mail, key, { now: t, undo: reply.undo }, stepName);
       }
@@ -851,8 +850,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           newEmail: to.address,
         };
         try {
-          const sending = send(mail);
-          if (sending) await sending;
+          await send(mail);
         } catch (cause) {
           return await sendFailed(cause, mail, key, { now: t, undo: null }, 'notifyEmailChange');
         }

@@ -143,19 +143,14 @@ function setPurpose(purposes: Record<string, PurposeState>, purpose: string, sta
 const stateOf = (r: MailboxRecord, purpose: string): PurposeState | undefined =>
   Object.hasOwn(r.purposes, purpose) ? r.purposes[purpose] : undefined;
 
-/**
- * Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later.
- * The list itself when every event is inside (no copy on the common path).
- */
-function inWindow<T extends readonly number[]>(times: T, now: number, windowMs: number): T | number[] {
-  for (let i = 0; i < times.length; i++) {
-    if (!(now - times[i]! < windowMs)) return times.filter((t) => now - t < windowMs);
-  }
-  return times;
-}
+/** The entries of `list` that pass `live`: the list itself when all do (no copy on the common path). */
+const kept = <T>(list: T[], live: (x: T) => boolean): T[] => (list.every(live) ? list : list.filter(live));
+
+/** Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later. */
+const inWindow = (times: number[], now: number, windowMs: number) => kept(times, (t) => now - t < windowMs);
 
 /** When `times` allows one more event under "at most max in any windowMs": `now` if it already does. */
-function availableAt(times: readonly number[], now: number, limit: { max: number; windowMs: number }) {
+function availableAt(times: number[], now: number, limit: { max: number; windowMs: number }) {
   const live = inWindow(times, now, limit.windowMs);
   // With n >= max events in the window, the (n - max + 1)th oldest must leave before one more fits.
   return live.length < limit.max ? now : live[live.length - limit.max]! + limit.windowMs;
@@ -187,13 +182,7 @@ function prune(r: MailboxRecord, s: StepBase): void {
   for (const purpose in r.purposes) {
     if (!Object.hasOwn(r.purposes, purpose)) continue;
     const state = r.purposes[purpose]!;
-    const list = state.challenges;
-    for (let i = 0; i < list.length; i++) {
-      if (!(entryEnd(list[i]!, s.limits) > s.now)) {
-        state.challenges = list.filter((e) => entryEnd(e, s.limits) > s.now);
-        break;
-      }
-    }
+    state.challenges = kept(state.challenges, (e) => entryEnd(e, s.limits) > s.now);
     if (state.challenges.length === 0) delete r.purposes[purpose];
   }
 }
@@ -205,10 +194,8 @@ function recordExpiresAt(r: MailboxRecord, limits: StepLimits): number | null {
   if (r.sends.length) end = Math.max(end, r.sends[r.sends.length - 1]! + longestSend);
   if (r.failures.length)
     end = Math.max(end, r.failures[r.failures.length - 1]! + limits.failureLimit.windowMs);
-  for (const purpose in r.purposes) {
-    if (!Object.hasOwn(r.purposes, purpose)) continue;
-    for (const e of r.purposes[purpose]!.challenges) end = Math.max(end, entryEnd(e, limits));
-  }
+  for (const state of Object.values(r.purposes))
+    for (const e of state.challenges) end = Math.max(end, entryEnd(e, limits));
   return end === 0 ? null : end;
 }
 
@@ -290,10 +277,6 @@ function reserveSend(r: MailboxRecord, s: StepBase): StepReply | null {
 
 /** Keeps event lists ascending even when app servers' clocks disagree a little (the windows rely on it). */
 function insertSorted(times: number[], t: number): void {
-  if (times.length === 0 || times[times.length - 1]! <= t) {
-    times.push(t);
-    return;
-  }
   let i = times.length;
   while (i > 0 && times[i - 1]! > t) i--;
   times.splice(i, 0, t);
