@@ -200,19 +200,25 @@ const localeFields = () => ({
   message: z.optional(perCallMessageOptionsSchema()),
 });
 /**
- * A bounded memo (oldest entry out first) for the keyed hash naming a mailbox's record, which start and
- * verify both compute. A pure function of its input, so a hit answers exactly what a call would.
+ * A bounded memo for the keyed hash naming a mailbox's record, which start and verify both compute. Two
+ * generations of at most `max` entries each: a full generation becomes the old one, and an old entry used
+ * again moves to the new one. No iteration to find the oldest entry (a Map iterated from its front after
+ * many deletions walks their holes). A pure function of its input, so a hit answers exactly what a call would.
  */
-function boundedMemo<T>(fn: (input: string) => T, max = 4_096): (input: string) => T {
-  const memo = new Map<string, T>();
+function boundedMemo(fn: (input: string) => string, max = 4_096): (input: string) => string {
+  let young = new Map<string, string>();
+  let old = new Map<string, string>();
   return (input) => {
-    let value = memo.get(input);
-    if (value === undefined && !memo.has(input)) {
-      value = fn(input);
-      if (memo.size >= max) memo.delete(memo.keys().next().value!);
-      memo.set(input, value);
+    let value = young.get(input);
+    if (value !== undefined) return value;
+    value = old.get(input);
+    if (value === undefined) value = fn(input);
+    if (young.size >= max) {
+      old = young;
+      young = new Map();
     }
-    return value as T;
+    young.set(input, value);
+    return value;
   };
 }
 const startSchema = lazySchema(() =>
@@ -247,6 +253,8 @@ const fail = (error: MailboxChallengeError) => ({ ok: false as const, error });
 
 /** A store that broke its contract (threw, hung, answered nonsense): the flow answers STORE_UNAVAILABLE. */
 class StoreFailure extends Error {}
+const storeFailure = (cause: unknown) =>
+  cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
 
 /**
  * Settles like `pending`, or rejects with `onTimeout()` after `ms`: one timer, cleared as soon as
@@ -406,70 +414,70 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     }
   }
 
+  /** A store step's reply, checked: the reply itself when the store answered synchronously (no await). */
   function step(key: string, s: FlowStep): StepReply | Promise<StepReply> {
-    const failure = (cause: unknown) =>
-      cause instanceof StoreFailure ? cause : new StoreFailure('store step failed', { cause });
     let pending: StepReply | PromiseLike<StepReply>;
     try {
       pending = store.step(key, s);
       // A store that answers synchronously (the memory store) cannot hang past its own return: no timer.
       if (!isThenable(pending)) return checkReply(pending);
     } catch (cause) {
-      throw failure(cause); // a throwing getter on the reply is the store's fault too
+      throw storeFailure(cause); // a throwing getter on the reply is the store's fault too
     }
     const ms = policy.storeTimeoutMs;
     return withTimeout(pending, ms, () => new StoreFailure(`store step did not settle within ${ms} ms`))
       .then(checkReply)
       .then(undefined, (cause: unknown) => {
-        throw failure(cause);
+        throw storeFailure(cause);
       });
   }
 
-  /** Runs a step body: store failures become STORE_UNAVAILABLE; anything else thrown is hostile input. */
-  async function settle<T>(name: MailboxFlowEvent['step'], fn: () => Promise<Result<T>>): Promise<Result<T>> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof MailboxChallengeError) return fail(e);
-      if (e instanceof StoreFailure) {
-        emit({ type: 'store_unavailable', step: name }, now());
-        return fail(new MailboxChallengeError('STORE_UNAVAILABLE', undefined, { cause: e }));
-      }
-      // A bug or hostile input (a throwing getter): never let it escape as an exception.
-      return fail(new MailboxChallengeError('INVALID_INPUT', 'Invalid input', { cause: e }));
+  /**
+   * What a method's body threw, as its answer: store failures become STORE_UNAVAILABLE; anything else is
+   * hostile input. Each method is one async function whose try/catch ends here (no wrapper closure per call).
+   */
+  function caught(name: MailboxFlowEvent['step'], e: unknown): { ok: false; error: MailboxChallengeError } {
+    if (e instanceof MailboxChallengeError) return fail(e);
+    if (e instanceof StoreFailure) {
+      emit({ type: 'store_unavailable', step: name }, now());
+      return fail(new MailboxChallengeError('STORE_UNAVAILABLE', undefined, { cause: e }));
     }
+    // A bug or hostile input (a throwing getter): never let it escape as an exception.
+    return fail(new MailboxChallengeError('INVALID_INPUT', 'Invalid input', { cause: e }));
   }
 
-  /** Sends with the flow's timeout; on failure gives the reservation back (best effort) and says so. */
-  async function deliver(
+  /**
+   * Hands a mail to the sender: undefined when it finished synchronously (no timer), else a promise that
+   * settles with it or rejects after `sendTimeoutMs`. Throws what a synchronous sender throws.
+   */
+  function send(mail: OutgoingMail): Promise<unknown> | undefined {
+    const sending = sender.send(mail);
+    if (!isThenable(sending)) return undefined;
+    const ms = policy.sendTimeoutMs;
+    return withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
+  }
+
+  /** After a failed send: gives the reservation back (best effort) and says so. */
+  async function sendFailed(
+    cause: unknown,
     mail: OutgoingMail,
     key: string,
     reserved: { now: number; undo: Undo | null },
     stepName: MailboxFlowEvent['step'],
-  ): Promise<MailboxChallengeError | null> {
+  ): Promise<{ ok: false; error: MailboxChallengeError }> {
+    emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
     try {
-      const ms = policy.sendTimeoutMs;
-      const sending = sender.send(mail);
-      // A sender that answers synchronously has already finished: no timer.
-      if (isThenable(sending)) {
-        await withTimeout(sending, ms, () => new Error(`sender.send did not settle within ${ms} ms`));
-      }
-      return null;
-    } catch (cause) {
-      emit({ type: 'send_failed', step: stepName, purpose: mail.purpose, locale: mail.locale }, now());
-      try {
-        await step(key, {
-          kind: 'release',
-          now: reserved.now,
-          limits,
-          sentAt: reserved.now,
-          undo: reserved.undo,
-        });
-      } catch {
-        // The reservation then costs one send slot until its window passes.
-      }
-      return new MailboxChallengeError('SEND_FAILED', undefined, { cause });
+      await step(key, {
+        kind: 'release',
+        now: reserved.now,
+        limits,
+        sentAt: reserved.now,
+        undo: reserved.undo,
+      });
+    } catch {
+      // The reservation then costs one send slot until its window passes.
     }
+    return fail(new MailboxChallengeError('SEND_FAILED', undefined, { cause }));
   }
 
   function refused(
@@ -481,6 +489,22 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     if (reply.error === 'RATE_LIMITED') emit({ type: 'rate_limited', step: stepName, purpose }, t);
     return refusal(reply);
   }
+
+  /** One call's message options: the flow's own object when the call changes nothing (no copy per email). */
+  const withLocale = (
+    perCall: PerCallMessageOptions | undefined,
+    locale: string | undefined,
+    acceptLanguage: string | undefined,
+  ): MessageOptions =>
+    perCall === undefined && locale === undefined && acceptLanguage === undefined
+      ? message
+      : { ...mergeMessageOptions(message, perCall), locale, acceptLanguage };
+
+  /** Every email's headers: the host's after ours, as given. */
+  const mailHeaders = (id: string): Record<string, string> => {
+    const ours = { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': id };
+    return headers ? { ...ours, ...headers } : ours;
+  };
 
   /** Draws a code for `spec`, sealed later once the store has given it a generation. */
   function draft(spec: ChallengeSpec, t: number, challengeId?: string) {
@@ -499,67 +523,77 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     t: number,
     resolved?: ReturnType<typeof resolveMessage>,
   ): Promise<Result<IssuedChallenge>> {
-    const reply = await step(key, stepInput);
-    if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
-    d.payload.generation = reply.gen;
-    // A resend that names no language keeps the first email's; a start resolved its options already.
-    const rendering = resolved
-      ? options
-      : options.locale || options.acceptLanguage
+    // Catches for start and resend, which return this promise as their own (no second async frame).
+    try {
+      // A synchronous store's reply is used as is: no microtask turn for the memory store.
+      const pending = step(key, stepInput);
+      const reply = pending instanceof Promise ? await pending : pending;
+      if (!reply.ok) return refused(reply, stepName, t, spec.purpose);
+      d.payload.generation = reply.gen;
+      // A resend that names no language keeps the first email's; a start resolved its options already.
+      const rendering = resolved
         ? options
-        : { ...options, locale: reply.locale };
-    const rendered = renderResolved(
-      {
-        purpose: spec.purpose,
-        code: d.code,
-        email: spec.email,
-        challengeId: d.challengeId,
-        ttlSeconds: spec.ttlSeconds,
-        expiresAt: d.payload.expiresAt,
-        options: rendering,
-      },
-      resolved ?? resolveMessage(rendering),
-    );
-    const mail: OutgoingMail = {
-      to: spec.email,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': d.challengeId, ...headers },
-      kind: 'challenge',
-      challengeId: d.challengeId,
-      purpose: spec.purpose,
-      locale: rendered.locale,
-      code: d.code,
-      expiresAt: d.payload.expiresAt,
-      ...(rendered.link !== undefined && { link: rendered.link }),
-      ...(rendered.recipientName !== undefined && { recipientName: rendered.recipientName }),
-    };
-    // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
-    const failed = await deliver(mail, key, { now: t, undo: reply.undo }, stepName);
-    if (failed) return fail(failed);
-    if (onEvent)
-      emit(
+        : options.locale || options.acceptLanguage
+          ? options
+          : { ...options, locale: reply.locale };
+      const rendered = renderResolved(
         {
-          type: 'sent',
-          step: stepName,
           purpose: spec.purpose,
+          code: d.code,
+          email: spec.email,
           challengeId: d.challengeId,
-          locale: rendered.locale,
+          ttlSeconds: spec.ttlSeconds,
+          options: rendering,
         },
-        t,
+        resolved ?? resolveMessage(rendering),
       );
-    return {
-      ok: true as const,
-      challengeId: d.challengeId,
-      secret: sealDraft(k, d),
-      email: spec.email,
-      expiresAt: d.payload.expiresAt,
-      resendAvailableAt: reply.resendAvailableAt,
-      attemptsRemaining: reply.attemptsRemaining,
-      codeLength: policy.codeLength,
-      codeAlphabet: policy.codeAlphabet,
-    };
+      const mail: OutgoingMail = {
+        to: spec.email,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        headers: mailHeaders(d.challengeId),
+        kind: 'challenge',
+        challengeId: d.challengeId,
+        purpose: spec.purpose,
+        locale: rendered.locale,
+        code: d.code,
+        expiresAt: d.payload.expiresAt,
+      };
+      // Set, not spread: a conditional spread costs a runtime call per property on every send.
+      if (rendered.link !== undefined) mail.link = rendered.link;
+      if (rendered.recipientName !== undefined) mail.recipientName = rendered.recipientName;
+      // The secret is sealed only after a successful send, so a failed send leaves nothing to verify.
+      try {
+        await send(mail);
+      } catch (cause) {
+        return sendFailed(cause, mail, key, { now: t, undo: reply.undo }, stepName);
+      }
+      if (onEvent)
+        emit(
+          {
+            type: 'sent',
+            step: stepName,
+            purpose: spec.purpose,
+            challengeId: d.challengeId,
+            locale: rendered.locale,
+          },
+          t,
+        );
+      return {
+        ok: true as const,
+        challengeId: d.challengeId,
+        secret: sealDraft(k, d),
+        email: spec.email,
+        expiresAt: d.payload.expiresAt,
+        resendAvailableAt: reply.resendAvailableAt,
+        attemptsRemaining: reply.attemptsRemaining,
+        codeLength: policy.codeLength,
+        codeAlphabet: policy.codeAlphabet,
+      };
+    } catch (e) {
+      return caught(stepName, e);
+    }
   }
 
   const specOf = (
@@ -595,14 +629,19 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
   return {
     policy,
 
-    start: (input) =>
-      settle('start', async () => {
+    start: (input) => {
+      try {
         const t = now();
-        const { email, purpose, userId, metadata, locale, acceptLanguage, ...rest } = parseInput(
-          startSchema(),
-          input,
-        );
-        const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
+        const {
+          email,
+          purpose,
+          userId,
+          metadata,
+          locale,
+          acceptLanguage,
+          message: perCall,
+        } = parseInput(startSchema(), input);
+        const options = withLocale(perCall, locale, acceptLanguage);
         const address = parseEmail(email)!; // its last answer: the address the schema just validated
         const spec = specOf(
           address.address,
@@ -632,10 +671,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           t,
           resolved,
         );
-      }),
+      } catch (e) {
+        return Promise.resolve(caught('start', e));
+      }
+    },
 
-    resend: (input) =>
-      settle('resend', async () => {
+    resend: async (input) => {
+      try {
         const t = now();
         const ref = openRef(input);
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
@@ -643,16 +685,20 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         // Checked again by the store against the first send; this only saves a round trip.
         if (t >= p.createdAt + limits.resendWindowMs)
           return fail(new MailboxChallengeError('CHALLENGE_EXPIRED'));
-        const { locale, acceptLanguage, ...rest } = parseInput(localeSchema(), {
+        const {
+          locale,
+          acceptLanguage,
+          message: perCall,
+        } = parseInput(localeSchema(), {
           locale: input.locale,
           acceptLanguage: input.acceptLanguage,
           message: input.message,
         });
-        const options = { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage };
+        const options = withLocale(perCall, locale, acceptLanguage);
         const spec = specOf(p.email, p.purpose, p.userId, p.metadata);
         const d = draft(spec, t, ref.challengeId);
         d.payload.createdAt = p.createdAt; // the first send: a resend never renews the challenge itself
-        return issue(
+        return await issue(
           'resend',
           spec,
           d,
@@ -671,10 +717,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           options,
           t,
         );
-      }),
+      } catch (e) {
+        return caught('resend', e);
+      }
+    },
 
-    verify: (input) =>
-      settle('verify', async () => {
+    verify: async (input) => {
+      try {
         const t = now();
         if (typeof (input as Partial<FlowVerifyInput> | null)?.purpose !== 'string') {
           return fail(invalidInput(['purpose'], 'purpose is required'));
@@ -685,7 +734,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
         const p = ref.payload;
         const matched = codeMatches(checked);
-        const reply = await step(ref.key, {
+        const pending = step(ref.key, {
           kind: 'verify',
           now: t,
           limits,
@@ -695,6 +744,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           matched,
           codeTag: matched ? '' : staleTag(ref.key, p.purpose, checked.code),
         });
+        const reply = pending instanceof Promise ? await pending : pending;
         const event = onEvent && {
           step: 'verify' as const,
           purpose: p.purpose,
@@ -713,10 +763,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           emit({ ...event, type: reply.attemptsRemaining === 0 ? 'locked' : 'wrong_code' }, t);
         }
         return refusal(reply);
-      }),
+      } catch (e) {
+        return caught('verify', e);
+      }
+    },
 
-    inspect: (input) =>
-      settle('inspect', async () => {
+    inspect: async (input) => {
+      try {
         const t = now();
         const ref = openRef(input);
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
@@ -742,10 +795,13 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           codeLength: policy.codeLength,
           codeAlphabet: policy.codeAlphabet,
         };
-      }),
+      } catch (e) {
+        return caught('inspect', e);
+      }
+    },
 
-    cancel: (input) =>
-      settle('cancel', async () => {
+    cancel: async (input) => {
+      try {
         const t = now();
         const ref = openRef(input);
         if (!ref) return fail(new MailboxChallengeError('INVALID_CHALLENGE'));
@@ -758,12 +814,21 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           gen: ref.payload.generation,
         });
         return reply.ok ? { ok: true as const } : refusal(reply);
-      }),
+      } catch (e) {
+        return caught('cancel', e);
+      }
+    },
 
-    notifyEmailChange: (input) =>
-      settle('notifyEmailChange', async () => {
+    notifyEmailChange: async (input) => {
+      try {
         const t = now();
-        const { oldEmail, newEmail, locale, acceptLanguage, ...rest } = parseInput(noticeSchema(), input);
+        const {
+          oldEmail,
+          newEmail,
+          locale,
+          acceptLanguage,
+          message: perCall,
+        } = parseInput(noticeSchema(), input);
         const from = parseEmail(oldEmail)!;
         const to = parseEmail(newEmail)!;
         if (from.mailbox === to.mailbox) {
@@ -775,27 +840,26 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
         const rendered = renderNotice({
           email: from.address,
           newEmail: to.address,
-          options: { ...mergeMessageOptions(message, rest.message), locale, acceptLanguage },
+          options: withLocale(perCall, locale, acceptLanguage),
         });
         const noticeId = toBase64url(randomBytes(16));
-        const failed = await deliver(
-          {
-            to: from.address,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-            headers: { 'Auto-Submitted': 'auto-generated', 'X-Entity-Ref-ID': noticeId, ...headers },
-            kind: 'email-change-notice',
-            challengeId: noticeId,
-            purpose: 'email-change',
-            locale: rendered.locale,
-            newEmail: to.address,
-          },
-          key,
-          { now: t, undo: null },
-          'notifyEmailChange',
-        );
-        if (failed) return fail(failed);
+        const mail: OutgoingMail = {
+          to: from.address,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers: mailHeaders(noticeId),
+          kind: 'email-change-notice',
+          challengeId: noticeId,
+          purpose: 'email-change',
+          locale: rendered.locale,
+          newEmail: to.address,
+        };
+        try {
+          await send(mail);
+        } catch (cause) {
+          return await sendFailed(cause, mail, key, { now: t, undo: null }, 'notifyEmailChange');
+        }
         emit(
           {
             type: 'notice_sent',
@@ -806,6 +870,9 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
           t,
         );
         return { ok: true as const };
-      }),
+      } catch (e) {
+        return caught('notifyEmailChange', e);
+      }
+    },
   };
 }

@@ -128,24 +128,29 @@ const emptyRecord = (): MailboxRecord => ({ v: 1, sends: [], failures: [], purpo
  * prototype instead of adding a purpose.
  */
 function setPurpose(purposes: Record<string, PurposeState>, purpose: string, state: PurposeState): void {
-  Object.defineProperty(purposes, purpose, {
-    value: state,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  // Only `__proto__` is an accessor on Object.prototype; any other name assigned becomes an own property.
+  if (purpose !== '__proto__') purposes[purpose] = state;
+  else
+    Object.defineProperty(purposes, purpose, {
+      value: state,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
 }
 
 /** A purpose's state, read as an own property only: a purpose named `constructor` is just a name. */
 const stateOf = (r: MailboxRecord, purpose: string): PurposeState | undefined =>
   Object.hasOwn(r.purposes, purpose) ? r.purposes[purpose] : undefined;
 
+/** The entries of `list` that pass `live`: the list itself when all do (no copy on the common path). */
+const kept = <T>(list: T[], live: (x: T) => boolean): T[] => (list.every(live) ? list : list.filter(live));
+
 /** Events still inside a window ending at `now`: the window slides, an event leaves exactly `windowMs` later. */
-const inWindow = (times: readonly number[], now: number, windowMs: number) =>
-  times.filter((t) => now - t < windowMs);
+const inWindow = (times: number[], now: number, windowMs: number) => kept(times, (t) => now - t < windowMs);
 
 /** When `times` allows one more event under "at most max in any windowMs": `now` if it already does. */
-function availableAt(times: readonly number[], now: number, limit: { max: number; windowMs: number }) {
+function availableAt(times: number[], now: number, limit: { max: number; windowMs: number }) {
   const live = inWindow(times, now, limit.windowMs);
   // With n >= max events in the window, the (n - max + 1)th oldest must leave before one more fits.
   return live.length < limit.max ? now : live[live.length - limit.max]! + limit.windowMs;
@@ -177,7 +182,7 @@ function prune(r: MailboxRecord, s: StepBase): void {
   for (const purpose in r.purposes) {
     if (!Object.hasOwn(r.purposes, purpose)) continue;
     const state = r.purposes[purpose]!;
-    state.challenges = state.challenges.filter((e) => entryEnd(e, s.limits) > s.now);
+    state.challenges = kept(state.challenges, (e) => entryEnd(e, s.limits) > s.now);
     if (state.challenges.length === 0) delete r.purposes[purpose];
   }
 }
@@ -334,8 +339,11 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
     case 'start': {
       const refused = reserveSend(r, s);
       if (refused) return refused;
-      const state = stateOf(r, s.purpose) ?? { challenges: [], staleCodeTags: [] };
-      setPurpose(r.purposes, s.purpose, state);
+      let state = stateOf(r, s.purpose);
+      if (!state) {
+        state = { challenges: [], staleCodeTags: [] };
+        setPurpose(r.purposes, s.purpose, state);
+      }
       const previous = state.challenges[state.challenges.length - 1];
       const staleAdded: string[] = [];
       if (previous?.status === 'pending') pushStale(state, previous.codeTag, staleAdded);
