@@ -28,10 +28,14 @@ import { mac, type ResolvedKey, resolveKeys } from '../lib/_keys.js';
 import { randomBytes } from '../lib/_random.js';
 import {
   emailField,
+  FAIL,
   lazySchema,
   metadataField,
   parseInput,
   purposeField,
+  quick,
+  quickCreateFields,
+  quickStrictObject,
   readClock,
   readMaxUserIdBytes,
   userIdField,
@@ -200,6 +204,32 @@ const localeFields = () => ({
   message: z.optional(perCallMessageOptionsSchema()),
 });
 /**
+ * startSchema's fast path (see "Fast paths" in lib/_schema.ts) for the common call, without a per-call
+ * `message` (one goes to the schema). Accepts only what startSchema accepts, with the address parsed
+ * (test/flow/quick-start.test.ts).
+ */
+export const quickStart = /* @__PURE__ */ quickStrictObject(
+  {
+    email: quickCreateFields.email,
+    purpose: quickCreateFields.purpose,
+    userId: quickCreateFields.userId,
+    metadata: quickCreateFields.metadata,
+    locale: (v) => (typeof v === 'string' && v.length <= 35 ? v : FAIL),
+    acceptLanguage: (v) => (typeof v === 'string' && v.length <= 4096 ? v : FAIL),
+    message: () => FAIL,
+  },
+  ['email', 'purpose'],
+);
+interface QuickStart {
+  email: NonNullable<ReturnType<typeof parseEmail>>;
+  purpose: string;
+  userId?: string | null;
+  metadata?: JsonObject | null;
+  locale?: string;
+  acceptLanguage?: string;
+}
+
+/**
  * A bounded memo for the keyed hash naming a mailbox's record, which start and verify both compute. Two
  * generations of at most `max` entries each: a full generation becomes the old one, and an old entry used
  * again moves to the new one. No iteration to find the oldest entry (a Map iterated from its front after
@@ -221,7 +251,7 @@ function boundedMemo(fn: (input: string) => string, max = 4_096): (input: string
     return value;
   };
 }
-const startSchema = lazySchema(() =>
+export const startSchema = lazySchema(() =>
   z.strictObject({
     email: emailField(),
     purpose: purposeField(),
@@ -632,17 +662,16 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     start: (input) => {
       try {
         const t = now();
-        const {
-          email,
-          purpose,
-          userId,
-          metadata,
+        const fast = quick<QuickStart>(quickStart, input);
+        const parsed = fast ?? parseInput(startSchema(), input);
+        const { purpose, userId, metadata, locale, acceptLanguage } = parsed;
+        const options = withLocale(
+          fast ? undefined : (parsed as { message?: PerCallMessageOptions }).message,
           locale,
           acceptLanguage,
-          message: perCall,
-        } = parseInput(startSchema(), input);
-        const options = withLocale(perCall, locale, acceptLanguage);
-        const address = parseEmail(email)!; // its last answer: the address the schema just validated
+        );
+        // The schema's email is the address as typed; its last answer is the address it just validated.
+        const address = fast ? fast.email : parseEmail((parsed as { email: string }).email)!;
         const spec = specOf(
           address.address,
           purpose,
