@@ -208,17 +208,20 @@ const localeFields = () => ({
  * `message` (one goes to the schema). Accepts only what startSchema accepts, with the address parsed
  * (test/flow/quick-start.test.ts).
  */
-export const quickStart = /* @__PURE__ */ quickStrictObject(
-  {
-    email: quickCreateFields.email,
-    purpose: quickCreateFields.purpose,
-    userId: quickCreateFields.userId,
-    metadata: quickCreateFields.metadata,
-    locale: (v) => (typeof v === 'string' && v.length <= 35 ? v : FAIL),
-    acceptLanguage: (v) => (typeof v === 'string' && v.length <= 4096 ? v : FAIL),
-    message: () => FAIL,
-  },
-  ['email', 'purpose'],
+// Built on first use: the shape reads quickCreateFields, which a bundler would otherwise keep in every entry.
+export const quickStart = lazySchema(() =>
+  quickStrictObject(
+    {
+      email: quickCreateFields.email,
+      purpose: quickCreateFields.purpose,
+      userId: quickCreateFields.userId,
+      metadata: quickCreateFields.metadata,
+      locale: (v) => (typeof v === 'string' && v.length <= 35 ? v : FAIL),
+      acceptLanguage: (v) => (typeof v === 'string' && v.length <= 4096 ? v : FAIL),
+      message: () => FAIL,
+    },
+    ['email', 'purpose'],
+  ),
 );
 interface QuickStart {
   email: NonNullable<ReturnType<typeof parseEmail>>;
@@ -662,7 +665,7 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
     start: (input) => {
       try {
         const t = now();
-        const fast = quick<QuickStart>(quickStart, input);
+        const fast = quick<QuickStart>(quickStart(), input);
         const parsed = fast ?? parseInput(startSchema(), input);
         const { purpose, userId, metadata, locale, acceptLanguage } = parsed;
         const options = withLocale(

@@ -60,7 +60,7 @@ describe('quickStart', () => {
     fc.assert(
       fc.property(input, (value) => {
         const zod = startSchema().safeParse(value);
-        const got = quick(quickStart, value);
+        const got = quick(quickStart(), value);
         if (zod.success) valid++;
         if (got === undefined) return;
         fast++;
@@ -73,8 +73,8 @@ describe('quickStart', () => {
   });
 
   it('leaves a per-call message to the schema, and takes a plain start', () => {
-    expect(quick(quickStart, { email: 'ada@example.com', purpose: 'login', message: {} })).toBeUndefined();
-    expect(quick(quickStart, { email: 'ada@example.com', purpose: 'login', message: undefined })).toEqual({
+    expect(quick(quickStart(), { email: 'ada@example.com', purpose: 'login', message: {} })).toBeUndefined();
+    expect(quick(quickStart(), { email: 'ada@example.com', purpose: 'login', message: undefined })).toEqual({
       email: parseEmail('ada@example.com'),
       purpose: 'login',
       message: undefined,
