@@ -59,15 +59,33 @@ function subkeyAndIv(key: Uint8Array, nonce: Uint8Array): [Uint8Array, Uint8Arra
   return [subkey, ivBytes];
 }
 
-function sealNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) {
+/**
+ * `out` for a seal: the caller's (plain.length + 16 bytes, which may start with `plain` itself: sealing in
+ * place), else a new array.
+ */
+function sealOutput(plain: Uint8Array, out: Uint8Array | undefined): Uint8Array {
+  if (out === undefined) return new Uint8Array(plain.length + TAG);
+  if (out.length !== plain.length + TAG) throw new RangeError('seal: out must be plain.length + 16 bytes');
+  return out;
+}
+
+function sealNative(
+  c: NodeCrypto,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plain: Uint8Array,
+  out?: Uint8Array,
+) {
   const [subkey, iv] = subkeyAndIv(key, nonce);
   const cipher = c.createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
   cipher.setAAD(aad, { plaintextLength: plain.length });
-  const out = new Uint8Array(plain.length + TAG);
-  out.set(cipher.update(plain));
+  const body = cipher.update(plain); // read all of `plain` before `out` (maybe the same bytes) is written
   cipher.final(); // a stream cipher: nothing is held back
-  out.set(cipher.getAuthTag(), plain.length);
-  return out;
+  const sealed = sealOutput(plain, out);
+  sealed.set(body);
+  sealed.set(cipher.getAuthTag(), plain.length);
+  return sealed;
 }
 
 function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) {
@@ -94,15 +112,16 @@ function openPure(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: U
   }
 }
 
-const sealPure = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) =>
-  xchacha20poly1305(key, nonce, aad).encrypt(plain);
+const sealPure = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out?: Uint8Array) =>
+  xchacha20poly1305(key, nonce, aad).encrypt(plain, sealOutput(plain, out));
 
 interface Implementation {
-  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array): Uint8Array;
+  /** ciphertext ‖ tag, into `out` when given (see sealOutput). */
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out?: Uint8Array): Uint8Array;
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }
 const nativeImplementation = (c: NodeCrypto): Implementation => ({
-  seal: (k, n, a, p) => sealNative(c, k, n, a, p),
+  seal: (k, n, a, p, o) => sealNative(c, k, n, a, p, o),
   open: (k, n, a, s) => openNative(c, k, n, a, s),
 });
 let nativePair: { value: Implementation | undefined } | undefined;
@@ -125,9 +144,12 @@ export const activeImplementation = (): Implementation => {
   return active;
 };
 
-/** Encrypts and authenticates `plain` with `aad`; returns ciphertext ‖ 16-byte tag. */
-export const seal: Implementation['seal'] = (key, nonce, aad, plain) =>
-  activeImplementation().seal(key, nonce, aad, plain);
+/**
+ * Encrypts and authenticates `plain` with `aad`; returns ciphertext ‖ 16-byte tag, written into `out` when
+ * given (exactly plain.length + 16 bytes; `plain` may be its start, to seal in place).
+ */
+export const seal: Implementation['seal'] = (key, nonce, aad, plain, out) =>
+  activeImplementation().seal(key, nonce, aad, plain, out);
 /** Returns the plaintext, or null for any failure (wrong key, nonce, aad, or tampered bytes). */
 export const open: Implementation['open'] = (key, nonce, aad, sealed) =>
   activeImplementation().open(key, nonce, aad, sealed);

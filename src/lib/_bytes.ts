@@ -25,6 +25,19 @@ export function utf8(text: string): Uint8Array {
   return out;
 }
 
+/**
+ * UTF-8 encodes `text` into `out` from `at` and returns the bytes written. The caller leaves room for
+ * `3 * text.length` bytes (the most UTF-8 needs per UTF-16 unit): it writes into a reused buffer, not a new one.
+ */
+export function utf8Into(text: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return encoder.encodeInto(text, out.subarray(at)).written;
+    out[at + i] = c;
+  }
+  return text.length;
+}
+
 /** Strict UTF-8 decode; throws on invalid sequences. */
 export function fromUtf8(bytes: Uint8Array): string {
   if (bytes.length > 1024) return decoder.decode(bytes);

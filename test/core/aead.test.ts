@@ -57,6 +57,34 @@ describe('XChaCha20-Poly1305 paths', () => {
     );
   });
 
+  it('each seals in place (into the buffer that holds the plaintext) the same bytes as into a new one (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ maxLength: 600 }),
+        fc.nat(40),
+        (key, nonce, plain, offset) => {
+          const expected = hex(pure.seal(key, nonce, AAD, plain));
+          for (const impl of [pure, native]) {
+            const buffer = new Uint8Array(offset + plain.length + 16 + 8).fill(0xee);
+            const out = buffer.subarray(offset, offset + plain.length + 16);
+            out.set(plain);
+            expect(impl.seal(key, nonce, AAD, out.subarray(0, plain.length), out)).toBe(out);
+            expect(hex(out)).toBe(expected);
+            // Nothing outside `out` is touched.
+            expect(buffer.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+            expect(buffer.subarray(offset + plain.length + 16).every((b) => b === 0xee)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: PROPERTY_RUNS },
+    );
+    for (const impl of [pure, native]) {
+      expect(() => impl.seal(KEY, NONCE, AAD, PLAIN, new Uint8Array(PLAIN.length + 15))).toThrow(RangeError);
+    }
+  });
+
   it('both refuse a flipped bit anywhere, other associated data, and input shorter than a tag (fast-check)', () => {
     const sealed = Buffer.from(SEALED, 'hex');
     fc.assert(

@@ -62,6 +62,47 @@ describe('format', () => {
     expect(unpackV2(opened.bytes)).toMatchObject({ userId: null, fields: JSON.parse(json) });
   });
 
+  it('any userId and metadata, long or short, non-ASCII or not, in any order: the documented plaintext (fast-check)', () => {
+    // Sealing reuses one buffer: a long plaintext followed by a short one must leave nothing of the first.
+    const text = fc.string({ unit: 'binary', maxLength: 700 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ userId: fc.option(userIdArb, { nil: undefined }), m: text }), {
+          minLength: 2,
+          maxLength: 4,
+        }),
+        (calls) => {
+          for (const { userId, m } of calls) {
+            const c = create('ada@example.com', KEYS_A, { userId, metadata: { m } });
+            const opened = independentOpen(c.secret, KEY_A, c.challengeId);
+            const json = JSON.stringify([
+              'ada@example.com',
+              'login',
+              { m },
+              T0,
+              T0 + 600_000,
+              0,
+              'd',
+              6,
+              c.code,
+            ]);
+            const id = userId === undefined ? Buffer.alloc(0) : Buffer.from(userId);
+            expect(opened.bytes[0]).toBe(id.length);
+            expect(opened.bytes.subarray(1, 1 + id.length)).toEqual(id);
+            expect(
+              opened.bytes
+                .subarray(1 + id.length)
+                .toString('utf8')
+                .trimEnd(),
+            ).toBe(json);
+            expect(opened.bytes.length).toBe(Math.ceil((1 + 64 + Buffer.byteLength(json)) / 32) * 32);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('new challenges are sealed with keys[0]', () => {
     expect(create('ada@example.com', [KEY_A, KEY_B]).secret.startsWith('v2.a.')).toBe(true);
     expect(create('ada@example.com', [KEY_B, KEY_A]).secret.startsWith('v2.b.')).toBe(true);
