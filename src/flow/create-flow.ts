@@ -12,7 +12,7 @@ import {
 } from '../email/render.js';
 import { invalidInput, MailboxChallengeError } from '../errors.js';
 import { parseEmail } from '../lib/_address.js';
-import { toBase64url, utf8 } from '../lib/_bytes.js';
+import { toBase64url } from '../lib/_bytes.js';
 import {
   type ChallengeSpec,
   codeMatches,
@@ -430,12 +430,11 @@ export function createMailboxFlow(options: MailboxFlowOptions): MailboxFlow {
 
   /** `mc:m:<base64url(HMAC(store key, mailbox))[0..16 bytes]>`: nobody without the key can find a mailbox's record. */
   const recordKey = boundedMemo(
-    (mailbox: string) =>
-      `mc:m:${toBase64url(mac(namer.storeMac, utf8(`mailbox\0${mailbox}`)).subarray(0, 16))}`,
+    (mailbox: string) => `mc:m:${toBase64url(mac(namer.storeMac, `mailbox\0${mailbox}`), 0, 16)}`,
   );
   /** A keyed tag of a code for "use the newest email": the store never holds a code. */
   const staleTag = (key: string, purpose: string, code: string) =>
-    toBase64url(mac(namer.storeMac, utf8(`code\0${key}\0${purpose}\0${code}`)).subarray(0, 9));
+    toBase64url(mac(namer.storeMac, `code\0${key}\0${purpose}\0${code}`), 0, 9);
 
   // Call sites test `onEvent` first, so a flow without a hook builds no event objects.
   function emit(event: Omit<MailboxFlowEvent, 'at'>, at: number): void {

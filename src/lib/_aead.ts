@@ -55,7 +55,7 @@ function subkeyAndIv(key: Uint8Array, nonce: Uint8Array): [Uint8Array, Uint8Arra
     subkey = new Uint8Array(32);
     for (let i = 0; i < 32; i++) subkey[i] = subkeyWords[i >>> 2]! >>> ((i & 3) * 8);
   }
-  ivBytes.set(nonce.subarray(16, 24), 4); // bytes 0..3 stay zero
+  for (let i = 16; i < 24; i++) ivBytes[i - 12] = nonce[i]!; // bytes 0..3 stay zero; no subarray (see toBase64url)
   return [subkey, ivBytes];
 }
 

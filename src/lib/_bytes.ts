@@ -45,19 +45,29 @@ export function fromUtf8(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
-/** base64url without padding (RFC 4648 §5). */
-export const toBase64url: (bytes: Uint8Array) => string = B
-  ? (bytes) => B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+// Short input is copied into one module Buffer first. V8 keeps a typed array of up to 64 bytes inside its heap;
+// reading its `.buffer` (or taking a subarray or DataView of it) moves it out, which costs about 1.2 us on a
+// loaded two-core machine, against 30 ns for the array itself. Ids, MACs and nonces are all that short.
+const short = B?.allocUnsafeSlow(64);
+
+/** base64url without padding (RFC 4648 §5) of `bytes[start, end)`. */
+export const toBase64url: (bytes: Uint8Array, start?: number, end?: number) => string = B
+  ? (bytes, start = 0, end = bytes.length) => {
+      const n = end - start;
+      if (n > 64) return B.from(bytes.buffer, bytes.byteOffset + start, n).toString('base64url');
+      for (let i = 0; i < n; i++) short![i] = bytes[start + i]!;
+      return short!.toString('base64url', 0, n);
+    }
   : toBase64urlPure;
 
-export function toBase64urlPure(bytes: Uint8Array): string {
+export function toBase64urlPure(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
+  let i = start;
+  for (; i + 2 < end; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
     out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + ALPHABET[n & 63]!;
   }
-  const rest = bytes.length - i;
+  const rest = end - i;
   if (rest === 1) {
     const n = bytes[i]! << 16;
     out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]!;

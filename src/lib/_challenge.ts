@@ -77,13 +77,13 @@ export function draftChallenge(
   const userIdSlotBytes = spec.maxUserIdBytes ?? DEFAULTS.maxUserIdBytes;
   const tooLong = userIdProblem(spec.userId, userIdSlotBytes);
   if (tooLong) throw invalidInput(['userId'], tooLong);
-  const challengeId = toBase64url(random.subarray(0, CHALLENGE_ID_BYTES));
+  // Ranges and copies, no subarray: `random` is small enough to live in V8's heap (see toBase64url).
+  const challengeId = toBase64url(random, 0, CHALLENGE_ID_BYTES);
   const nonce = random.slice(CHALLENGE_ID_BYTES, CHALLENGE_ID_BYTES + NONCE_BYTES);
-  let pool = random.subarray(CHALLENGE_ID_BYTES + NONCE_BYTES);
-  let code = codeFromBytes(spec.codeAlphabet, spec.codeLength, pool);
+  let code = codeFromBytes(spec.codeAlphabet, spec.codeLength, random, CHALLENGE_ID_BYTES + NONCE_BYTES);
   while (code === null) {
     // Rejection sampling ran out of bytes (vanishingly rare): draw a fresh pool.
-    pool = randomBytes(codeBytesFor(spec.codeAlphabet, spec.codeLength));
+    const pool = randomBytes(codeBytesFor(spec.codeAlphabet, spec.codeLength));
     code = codeFromBytes(spec.codeAlphabet, spec.codeLength, pool);
   }
   const payload: ChallengePayload = {

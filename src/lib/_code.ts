@@ -16,9 +16,14 @@ export const codeBytesFor = (alphabet: CodeAlphabet, length: number): number =>
  * Builds a code from `pool`. Returns null when the pool runs out (the caller draws more and retries).
  * Base32 uses the low 5 bits of each byte, which is exact since 256 is a multiple of 32.
  */
-export function codeFromBytes(alphabet: CodeAlphabet, length: number, pool: Uint8Array): string | null {
+export function codeFromBytes(
+  alphabet: CodeAlphabet,
+  length: number,
+  pool: Uint8Array,
+  start = 0,
+): string | null {
   let code = '';
-  for (let i = 0; i < pool.length && code.length < length; i++) {
+  for (let i = start; i < pool.length && code.length < length; i++) {
     const b = pool[i]!;
     if (alphabet === 'base32') code += CROCKFORD[b & 31]!;
     else if (b < DIGIT_LIMIT) code += DIGITS[b % 10]!;

@@ -45,6 +45,24 @@ describe('base64url: native and pure agree', () => {
     );
   });
 
+  it('encode a range [start, end): the same as encoding that subarray, either side of 64 bytes (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .uint8Array({ maxLength: 200 })
+          .chain((bytes) => fc.tuple(fc.constant(bytes), fc.nat(bytes.length), fc.nat(bytes.length))),
+        ([bytes, a, b]) => {
+          const [start, end] = a <= b ? [a, b] : [b, a];
+          const expected = Buffer.from(bytes.subarray(start, end)).toString('base64url');
+          expect(toBase64url(bytes, start, end)).toBe(expected);
+          expect(toBase64urlPure(bytes, start, end)).toBe(expected);
+          expect(toBase64url(bytes.slice(start, end))).toBe(expected); // and the shared buffer left no trace
+        },
+      ),
+      { numRuns: HOSTILE_RUNS },
+    );
+  });
+
   it.each([
     ['padding', 'AA=='],
     ['one padding character', 'AAE='],
