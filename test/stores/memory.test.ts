@@ -15,6 +15,7 @@ import {
   type MailboxRecord,
   memoryStore,
   type PurposeState,
+  type StepReply,
 } from '../../src/index.js';
 import { packedBase, packRecord, unpackRecord } from '../../src/stores/_packed-record.js';
 import { createTestClock, createTestOutbox } from '../../src/testing/index.js';
@@ -250,71 +251,117 @@ describe('the memory store packed form', () => {
     return packed;
   };
 
+  const action = fc.record({
+    kind: fc.constantFrom('start', 'resend', 'verify', 'verify', 'inspect', 'cancel', 'notice', 'release'),
+    advanceMs: fc.constantFrom(0, 1, 999, 30_000, 60_000, 600_000, 3_600_000, 86_400_000),
+    // Not `__proto__`: the flow refuses it as a purpose, and the rules do not take it.
+    purpose: word.filter((p) => p !== '__proto__'),
+    pick: fc.nat({ max: 5 }),
+    gen: fc.nat({ max: 3 }),
+    matched: fc.boolean(),
+    challengeId: idText,
+    codeTag: idText,
+    locale: fc.option(word, { nil: null }),
+    mailbox: fc.nat({ max: 2 }),
+  });
+  type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
+
+  /**
+   * Turns random actions into the steps a flow would send, one mailbox's history each (the challenges it
+   * started, its last reservation), and hands each step with its mailbox to `run`.
+   */
+  function drive(list: Action[], start: number, run: (mailbox: number, s: FlowStep) => StepReply) {
+    let now = start;
+    const histories = [0, 1, 2].map(() => ({
+      started: [] as Array<{ purpose: string; challengeId: string; gen: number }>,
+      lastSend: null as { sentAt: number; undo: Undo | null } | null,
+    }));
+    for (const a of list) {
+      now += a.advanceMs;
+      const h = histories[a.mailbox]!;
+      const base = { now, limits: LIMITS };
+      const c = h.started[h.started.length - 1 - a.pick] ?? {
+        purpose: a.purpose,
+        challengeId: a.challengeId,
+        gen: 1,
+      };
+      const ref = { ...base, purpose: c.purpose, challengeId: c.challengeId, gen: c.gen + a.gen - 1 };
+      let s: FlowStep;
+      if (a.kind === 'start') {
+        const { purpose, challengeId, codeTag } = a;
+        s = {
+          ...base,
+          kind: 'start',
+          purpose,
+          challengeId,
+          codeTag,
+          expiresAt: now + 600_000,
+          locale: a.locale ?? 'en',
+        };
+      } else if (a.kind === 'resend') {
+        s = { ...ref, kind: 'resend', codeTag: a.codeTag, expiresAt: now + 600_000, locale: a.locale };
+      } else if (a.kind === 'verify') {
+        s = { ...ref, kind: 'verify', matched: a.matched, codeTag: a.matched ? '' : a.codeTag };
+      } else if (a.kind === 'inspect' || a.kind === 'cancel') {
+        s = { ...ref, kind: a.kind };
+      } else if (a.kind === 'notice' || !h.lastSend) {
+        s = { ...base, kind: 'notice' };
+      } else {
+        s = { ...base, kind: 'release', ...h.lastSend };
+      }
+      const reply = run(a.mailbox, s);
+      if ((s.kind === 'start' || s.kind === 'resend') && reply.ok) {
+        h.lastSend = { sentAt: now, undo: reply.undo };
+        if (s.kind === 'start') h.started.push({ purpose: s.purpose, challengeId: s.challengeId, gen: 1 });
+        else h.started.push({ ...c, gen: reply.gen });
+      }
+    }
+    return { now, histories };
+  }
+
   it('reads back every record the rules produce, at every step (fast-check)', () => {
-    const action = fc.record({
-      kind: fc.constantFrom('start', 'resend', 'verify', 'verify', 'inspect', 'cancel', 'notice', 'release'),
-      advanceMs: fc.constantFrom(0, 1, 999, 30_000, 60_000, 600_000, 3_600_000, 86_400_000),
-      // Not `__proto__`: the flow refuses it as a purpose, and the rules do not take it.
-      purpose: word.filter((p) => p !== '__proto__'),
-      pick: fc.nat({ max: 5 }),
-      gen: fc.nat({ max: 3 }),
-      matched: fc.boolean(),
-      challengeId: idText,
-      codeTag: idText,
-      locale: fc.option(word, { nil: null }),
-    });
     fc.assert(
       fc.property(
         fc.array(action, { maxLength: 40 }),
         fc.integer({ min: 0, max: 2 ** 46 }),
         (list, start) => {
-          let now = start;
-          let record: MailboxRecord | null = null;
-          const started: Array<{ purpose: string; challengeId: string; gen: number }> = [];
-          let lastSend: { sentAt: number; undo: Undo | null } | null = null;
-          for (const a of list) {
-            now += a.advanceMs;
-            const base = { now, limits: LIMITS };
-            const c = started[started.length - 1 - a.pick] ?? {
-              purpose: a.purpose,
-              challengeId: a.challengeId,
-              gen: 1,
-            };
-            const ref = { ...base, purpose: c.purpose, challengeId: c.challengeId, gen: c.gen + a.gen - 1 };
-            let s: FlowStep;
-            if (a.kind === 'start') {
-              const { purpose, challengeId, codeTag } = a;
-              s = {
-                ...base,
-                kind: 'start',
-                purpose,
-                challengeId,
-                codeTag,
-                expiresAt: now + 600_000,
-                locale: a.locale ?? 'en',
-              };
-            } else if (a.kind === 'resend') {
-              s = { ...ref, kind: 'resend', codeTag: a.codeTag, expiresAt: now + 600_000, locale: a.locale };
-            } else if (a.kind === 'verify') {
-              s = { ...ref, kind: 'verify', matched: a.matched, codeTag: a.matched ? '' : a.codeTag };
-            } else if (a.kind === 'inspect' || a.kind === 'cancel') {
-              s = { ...ref, kind: a.kind };
-            } else if (a.kind === 'notice' || !lastSend) {
-              s = { ...base, kind: 'notice' };
-            } else {
-              s = { ...base, kind: 'release', ...lastSend };
-            }
-            const { record: after, reply, expiresAt } = applyStep(record, s);
-            if (s.kind === 'inspect') continue;
-            if ((s.kind === 'start' || s.kind === 'resend') && reply.ok) {
-              lastSend = { sentAt: now, undo: reply.undo };
-              if (s.kind === 'start')
-                started.push({ purpose: s.purpose, challengeId: s.challengeId, gen: 1 });
-              else started.push({ ...c, gen: reply.gen });
-            }
-            record = after;
+          const records: Array<MailboxRecord | null> = [null, null, null];
+          drive(list, start, (mailbox, s) => {
+            const { record: after, reply, expiresAt } = applyStep(records[mailbox]!, s);
+            if (s.kind === 'inspect') return reply;
+            records[mailbox] = after;
             if (after) roundTrips(after, expiresAt!);
-          }
+            return reply;
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers every step as the rules do over decoded records, steps on three mailboxes interleaved (fast-check)', () => {
+    // The store keeps the last record it wrote decoded, and the last key translated: whatever the order of
+    // steps and keys (an inspect changes its decoded record without writing), each answer is the rules' own.
+    const keys = ['mc:m:AAAAAAAAAAAAAAAAAAAAAA', 'mc:m:AAAAAAAAAAAAAAAAAAAAAQ', 'not-a-flow-key'];
+    fc.assert(
+      fc.property(
+        fc.array(action, { maxLength: 60 }),
+        fc.integer({ min: 0, max: 2 ** 46 }),
+        (list, start) => {
+          const store = memoryStore();
+          const records = new Map<number, MailboxRecord | null>();
+          const both = (mailbox: number, s: FlowStep) => {
+            const expected = applyStep(records.get(mailbox) ?? null, s);
+            if (s.kind !== 'inspect') records.set(mailbox, expected.record);
+            const reply = store.step(keys[mailbox]!, s) as StepReply;
+            expect(reply).toStrictEqual(expected.reply);
+            return reply;
+          };
+          const { now, histories } = drive(list, start, both);
+          // Then every challenge each mailbox started, inspected: what the store holds is the rules' record.
+          histories.forEach((h, mailbox) => {
+            for (const c of h.started) both(mailbox, { kind: 'inspect', now, limits: LIMITS, ...c });
+          });
         },
       ),
       { numRuns: 300 },
