@@ -122,5 +122,6 @@ export function mac(keyed: Mac, text: string): Uint8Array {
   const work: Mac = keyed._cloneInto(scratch.get(keyed) as Parameters<Mac['_cloneInto']>[0]);
   scratch.set(keyed, work);
   work.update(macInput.subarray(0, n)).digestInto(macOutput);
+  macInput.fill(0, 0, n); // the text may hold a code (the flow's stale-code tag): not kept past the call
   return macOutput;
 }
