@@ -165,6 +165,13 @@ for (const [key, r, path] of [
     '×',
     null,
   );
+  add(
+    `createLean.${key}`,
+    `create + built-in email / seal reusing buffers (${path})`,
+    cr(r, 'createMailboxChallenge, built-in email / lean seal'),
+    '×',
+    null,
+  );
   add(`verify.${key}`, `verify / floor (${path})`, cr(r, 'verifyMailboxChallenge'), '×', goal);
 }
 add('flow', 'flow start+verify cost / pure create+verify', results.flow?.flowOverPure, '×', 1.5);
