@@ -23,7 +23,7 @@ Commands:
   keygen [id]          Print a new random key as a MAILBOX_KEYS=id:secret line, so
                        \`npx mailbox-challenge keygen >> .env\` works. --raw prints only id:secret.
                        To rotate: MAILBOX_KEYS=new:secret,old:secret (the new key first), and drop the old
-                       one after one code lifetime.
+                       one after ttlSeconds + resendWindowSeconds (70 minutes by default).
   preview [options]    Write every built-in email as HTML and plain text, and PNG screenshots at 375 and
                        680 px, light and dark, plus one contact sheet per purpose showing every locale,
                        when Chromium is available, so a person can look at them.

@@ -32,7 +32,8 @@ export function generateKey(
 /**
  * Parses keys from one environment variable: `id:secret` pairs separated by commas, spaces or newlines.
  * The first pair seals new challenges; all of them verify. To rotate, put a new key first, keep the old one
- * listed for at least one code lifetime, then remove it.
+ * listed for `ttlSeconds + resendWindowSeconds` (70 minutes by default: a challenge it sealed can be resent
+ * for an hour), then remove it.
  *
  * @param text - e.g. `"k2026b:AbC...,k2026a:XyZ..."`.
  * @returns The validated keys, in order.

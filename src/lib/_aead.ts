@@ -40,6 +40,8 @@ const nonceWords = new Uint32Array(4);
 const subkeyWords = new Uint32Array(8);
 const subkeyBytes = new Uint8Array(subkeyWords.buffer);
 const ivBytes = new Uint8Array(12);
+/** The subkey scratch, for the test that checks no call leaves a subkey in it. */
+export const subkeyScratchForTests: Uint8Array = subkeyBytes;
 
 /**
  * XChaCha20: HChaCha20(key, nonce[0..16]) is the ChaCha20 key; the nonce is 0^4 ‖ nonce[16..24].
@@ -79,6 +81,7 @@ function sealNative(
 ) {
   const [subkey, iv] = subkeyAndIv(key, nonce);
   const cipher = c.createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
+  subkey.fill(0); // the cipher holds its own copy; with the secret this would decrypt the challenge
   cipher.setAAD(aad, { plaintextLength: plain.length });
   const body = cipher.update(plain); // read all of `plain` before `out` (maybe the same bytes) is written
   cipher.final(); // a stream cipher: nothing is held back
@@ -94,12 +97,14 @@ function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint
   const body = sealed.subarray(0, sealed.length - TAG);
   try {
     const decipher = c.createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
+    subkey.fill(0); // as in sealNative
     decipher.setAAD(aad, { plaintextLength: body.length });
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
     const plain = decipher.update(body);
     decipher.final(); // throws on a bad tag; a stream cipher holds nothing back
     return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   } catch {
+    subkeyBytes.fill(0);
     return null;
   }
 }

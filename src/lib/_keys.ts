@@ -112,6 +112,8 @@ const scratch = new WeakMap<Mac, Mac>();
 // that to a small Uint8Array made per call moves it out of V8's heap (see toBase64url), twice per MAC.
 let macInput = new Uint8Array(256);
 const macOutput = new Uint8Array(32);
+/** The text buffer, for the test that checks no code stays in it. */
+export const macInputForTests = (): Uint8Array => macInput;
 
 /**
  * HMAC-SHA256 of `text` (UTF-8) with a pre-keyed MAC. Returns a shared buffer: read it before the next call.

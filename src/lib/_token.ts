@@ -152,6 +152,7 @@ export function openChallenge(
   // Authenticated from here on: only a holder of the key made these bytes. The checks guard against a
   // format mix-up, not against an attacker.
   const payload = version === 'v2.' ? unpackV2(plain) : unpackV1(plain);
+  plain.fill(0); // it holds the code: read, then wiped rather than left for the collector
   return payload && { key, payload };
 }
 

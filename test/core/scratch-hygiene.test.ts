@@ -1,0 +1,54 @@
+// The hot path reuses module buffers instead of allocating (docs/maintaining.md, "Keep small byte arrays
+// inside V8's heap"). None of them may keep a secret after the call: a key, a subkey, or a code.
+import { describe, expect, it } from 'vitest';
+import { createMailboxChallenge } from '../../src/create.js';
+import { createMailboxFlow } from '../../src/flow/create-flow.js';
+import { generateKey } from '../../src/keys.js';
+import { subkeyScratchForTests } from '../../src/lib/_aead.js';
+import { shortScratchForTests } from '../../src/lib/_bytes.js';
+import { macInputForTests } from '../../src/lib/_keys.js';
+import { verifyMailboxChallenge } from '../../src/verify.js';
+
+const zero = (bytes: Uint8Array | undefined) => bytes?.every((b) => b === 0) === true;
+const keys = [generateKey('hygiene')];
+
+describe('module buffers keep no secret after a call', () => {
+  it('generateKey: none of the key bytes stay in the short base64url buffer', () => {
+    const key = generateKey('fresh');
+    expect(Buffer.from(key.secret, 'base64url')).toHaveLength(32);
+    expect(zero(shortScratchForTests)).toBe(true);
+  });
+
+  it('create, then a verify with a wrong code and with the right one: no ChaCha20 subkey is left behind', () => {
+    const c = createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, { keys });
+    expect(zero(subkeyScratchForTests)).toBe(true);
+    const wrong = c.code === '000000' ? '111111' : '000000';
+    expect(verifyMailboxChallenge({ ...c, code: wrong }, { keys }).ok).toBe(false);
+    expect(zero(subkeyScratchForTests)).toBe(true);
+    expect(verifyMailboxChallenge({ ...c, secret: `${c.secret.slice(0, -2)}AA` }, { keys }).ok).toBe(false);
+    expect(zero(subkeyScratchForTests)).toBe(true);
+    expect(verifyMailboxChallenge(c, { keys }).ok).toBe(true);
+    expect(zero(subkeyScratchForTests)).toBe(true);
+  });
+
+  it('flow.start and a wrong-code verify: the keyed tags are computed, the code does not stay in the MAC buffer', async () => {
+    let code = '';
+    const flow = createMailboxFlow({
+      keys,
+      appName: 'Acme',
+      sender: {
+        send: async (mail) => {
+          code = mail.code ?? '';
+        },
+      },
+    });
+    const started = await flow.start({ email: 'ada@example.com', purpose: 'login' });
+    if (!started.ok) throw started.error;
+    expect(zero(macInputForTests())).toBe(true);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const checked = await flow.verify({ ...started, code: wrong, purpose: 'login' });
+    expect(checked.ok || checked.error.code).toBe('INVALID_CODE');
+    expect(zero(macInputForTests())).toBe(true);
+    expect(zero(subkeyScratchForTests)).toBe(true);
+  });
+});
