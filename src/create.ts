@@ -213,8 +213,9 @@ function readInput(input: unknown): { parsed: Omit<ParsedInput, 'email'>; addres
 /**
  * Creates a one-time code challenge for an address. Sync and pure: no I/O, no store.
  *
- * The returned `secret` holds the whole challenge, sealed with `keys[0]` (XChaCha20-Poly1305); the code is
- * inside only as a keyed tag. Give `code` to the person (by email) and keep `challengeId` and `secret`.
+ * The returned `secret` holds the whole challenge, the code included, sealed with `keys[0]`
+ * (XChaCha20-Poly1305): unreadable without the key. Give `code` to the person (by email) and keep
+ * `challengeId` and `secret` server-side.
  *
  * @param input - Address, purpose and options; see {@link CreateMailboxChallengeInput}.
  * @param config - Keys and an optional clock.
