@@ -61,6 +61,12 @@ function subkeyAndIv(key: Uint8Array, nonce: Uint8Array): [Uint8Array, Uint8Arra
   return [subkey, ivBytes];
 }
 
+/** Zeroes the derived subkey once node:crypto has copied it: with the secret, it would decrypt the challenge. */
+function wipe(subkey: Uint8Array): void {
+  subkeyWords.fill(0);
+  if (subkey !== subkeyBytes) subkey.fill(0); // the big-endian copy
+}
+
 /**
  * `out` for a seal: the caller's (plain.length + 16 bytes, which may start with `plain` itself: sealing in
  * place), else a new array.
@@ -81,7 +87,7 @@ function sealNative(
 ) {
   const [subkey, iv] = subkeyAndIv(key, nonce);
   const cipher = c.createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
-  subkey.fill(0); // the cipher holds its own copy; with the secret this would decrypt the challenge
+  wipe(subkey);
   cipher.setAAD(aad, { plaintextLength: plain.length });
   const body = cipher.update(plain); // read all of `plain` before `out` (maybe the same bytes) is written
   cipher.final(); // a stream cipher: nothing is held back
@@ -97,14 +103,14 @@ function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint
   const body = sealed.subarray(0, sealed.length - TAG);
   try {
     const decipher = c.createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
-    subkey.fill(0); // as in sealNative
+    wipe(subkey);
     decipher.setAAD(aad, { plaintextLength: body.length });
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
     const plain = decipher.update(body);
     decipher.final(); // throws on a bad tag; a stream cipher holds nothing back
     return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   } catch {
-    subkeyBytes.fill(0);
+    wipe(subkey);
     return null;
   }
 }
