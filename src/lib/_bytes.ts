@@ -42,6 +42,9 @@ export function utf8Into(text: string, out: Uint8Array, at: number): number {
 export function fromUtf8(bytes: Uint8Array): string {
   if (bytes.length > 1024) return decoder.decode(bytes);
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return decoder.decode(bytes);
+  // ASCII: Buffer's latin1 is native and copies once (fromCharCode.apply builds an argument list first, about
+  // 1 us for an opened plaintext); short input, which may still live in V8's heap, keeps apply (see toBase64url).
+  if (B && bytes.length > 64) return B.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 

@@ -6,6 +6,7 @@ import {
   fromBase64url,
   fromBase64urlPure,
   fromBase64urlScratch,
+  fromUtf8,
   toBase64url,
   toBase64urlPure,
 } from '../../src/lib/_bytes.js';
@@ -100,5 +101,39 @@ describe('base64url: native and pure agree', () => {
     expect(fromBase64urlScratch(text)).toEqual(bytes);
     const longer = toBase64urlPure(new Uint8Array(3075).fill(9));
     expect(fromBase64urlScratch(longer)).toEqual(new Uint8Array(3075).fill(9));
+  });
+});
+
+describe('fromUtf8', () => {
+  it('decodes like a fatal TextDecoder, short or long, ASCII or not, from a view at any offset (fast-check)', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const decoded = (b: Uint8Array) => {
+      try {
+        return strict.decode(b);
+      } catch {
+        return 'THROWS';
+      }
+    };
+    const ours = (b: Uint8Array) => {
+      try {
+        return fromUtf8(b);
+      } catch {
+        return 'THROWS';
+      }
+    };
+    const bytes = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 300 }).map((t) => new TextEncoder().encode(t)),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 300 }).map((t) => new TextEncoder().encode(t)),
+      fc.uint8Array({ maxLength: 300 }), // mostly invalid UTF-8
+    );
+    fc.assert(
+      fc.property(bytes, fc.nat(9), (b, offset) => {
+        const big = new Uint8Array(offset + b.length + 5).fill(0x41);
+        big.set(b, offset);
+        const view = big.subarray(offset, offset + b.length);
+        expect(ours(view)).toBe(decoded(b));
+      }),
+      { numRuns: HOSTILE_RUNS },
+    );
   });
 });
