@@ -12,6 +12,12 @@
 // codes read from the demo's /dev/outbox.json. A run ends after the pool is spent or after 10 s, whichever
 // comes first, after a warm-up of 300 verifies. The load generator shares the machine's 2 cores with the server: figures are for comparing
 // the stores within one run, not capacity.
+//
+// The peer, the same way: better-auth's email OTP sign-in (bench/peers/better-auth-server.mjs, its memory
+// adapter, rate limiter off), each request POST /api/auth/sign-in/email-otp with a DIFFERENT address's
+// correct code, sent beforehand through /api/auth/email-otp/send-verification-otp: it checks the code,
+// creates the user and a session, and sets the session cookie, as the demo's verify signs a person in. Its
+// memory adapter scans arrays, and every sign-in adds a user, an account and a session to them.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createConnection, createServer } from 'node:net';
@@ -23,6 +29,10 @@ const autocannon = require('autocannon');
 const json = process.argv.includes('--json');
 const POOL = Number(process.env.LOAD_POOL ?? 3000);
 const WARMUP = 300;
+// The peer signs in about 30 a second here, so 10 s spend a few hundred codes; more would only grow the arrays
+// its memory adapter scans (a send + sign-in through its API takes 13.5 ms with no users, 33 ms with 1,000).
+const PEER_POOL = 600;
+const PEER_WARMUP = 100;
 const DURATION_S = 10;
 const log = (s) => (json ? process.stderr : process.stdout).write(`${s}\n`);
 const { generateKey } = await import(new URL('../../dist/index.js', import.meta.url).href);
@@ -139,8 +149,8 @@ async function issue(origin, n, tag) {
   return pool;
 }
 
-/** Verifies each [cookie, code] once, over 8 connections; the autocannon instance (a promise). */
-function verifyAll(origin, pool) {
+/** Sends each request of `pool` once (`request(item)` gives its headers and body), over 8 connections. */
+function sendAll(origin, path, pool, request) {
   let next = 0;
   return autocannon({
     url: origin,
@@ -149,29 +159,91 @@ function verifyAll(origin, pool) {
     requests: [
       {
         method: 'POST',
-        path: '/auth/verify',
-        setupRequest: (req) => {
-          const [cookie, code] = pool[next++ % pool.length];
-          return {
-            ...req,
-            headers: { 'content-type': 'application/json', origin, cookie },
-            body: JSON.stringify({ purpose: 'login', code }),
-          };
-        },
+        path,
+        setupRequest: (req) => ({ ...req, ...request(pool[next++ % pool.length]) }),
       },
     ],
   });
 }
 
+/** Verifies each [cookie, code] once at the demo; the autocannon instance (a promise). */
+const verifyAll = (origin, pool) =>
+  sendAll(origin, '/auth/verify', pool, ([cookie, code]) => ({
+    headers: { 'content-type': 'application/json', origin, cookie },
+    body: JSON.stringify({ purpose: 'login', code }),
+  }));
+
+/** better-auth on a free loopback port, from bench/peers; resolves with its origin once it listens. */
+async function startPeer() {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('../peers/better-auth-server.mjs', import.meta.url))],
+    {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let out = '';
+  const origin = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`better-auth did not start: ${out}`)), 30_000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/better-auth on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`better-auth exited (${code}): ${out}`)));
+  });
+  return { origin, child };
+}
+
+/** Sends `n` sign-in codes through better-auth; returns [email, code] pairs. */
+async function issuePeer(origin, n) {
+  const pool = [];
+  const headers = { 'content-type': 'application/json', origin };
+  for (let done = 0; done < n; done += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, n - done) }, async (_, i) => {
+        const r = await fetch(`${origin}/api/auth/email-otp/send-verification-otp`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ email: `load.${done + i}@example.com`, type: 'sign-in' }),
+        });
+        if (r.status !== 200) throw new Error(`better-auth send: ${r.status} ${await r.text()}`);
+      }),
+    );
+    pool.push(...(await (await fetch(`${origin}/dev/otps`)).json()));
+  }
+  if (pool.length !== n) throw new Error(`better-auth sent ${pool.length} codes for ${n} requests`);
+  return pool;
+}
+
+const signInAll = (origin, pool) =>
+  sendAll(origin, '/api/auth/sign-in/email-otp', pool, ([email, otp]) => ({
+    headers: { 'content-type': 'application/json', origin },
+    body: JSON.stringify({ email, otp }),
+  }));
+
+/** Issues the pool, warms up on its first WARMUP, then times the rest: our demo, or the peer. */
 async function measure(store, env) {
-  const demo = await startDemo(env);
+  const peer = store === 'better-auth';
+  const server = peer ? await startPeer() : await startDemo(env);
+  const spend = peer ? signInAll : verifyAll;
   try {
-    const all = await issue(demo.origin, POOL + WARMUP, store);
+    const warmup = peer ? PEER_WARMUP : WARMUP;
+    const all = peer
+      ? await issuePeer(server.origin, PEER_POOL + warmup)
+      : await issue(server.origin, POOL + warmup, store);
     // Warm-up (not measured): the JIT, tsx's compiled modules, the store's connection.
-    await verifyAll(demo.origin, all.slice(0, WARMUP));
-    const pool = all.slice(WARMUP);
+    await spend(server.origin, all.slice(0, warmup));
+    const pool = all.slice(warmup);
     const began = performance.now();
-    const instance = verifyAll(demo.origin, pool);
+    const instance = spend(server.origin, pool);
     const stop = setTimeout(() => instance.stop(), DURATION_S * 1000);
     const result = await instance;
     clearTimeout(stop);
@@ -189,7 +261,7 @@ async function measure(store, env) {
       p99Ms: result.latency.p99,
     };
   } finally {
-    demo.child.kill('SIGTERM');
+    server.child.kill('SIGTERM');
   }
 }
 
@@ -203,17 +275,23 @@ if (redis) {
     redis.child.kill('SIGTERM');
   }
 } else redisNote = 'redis: SKIPPED (no redis-server binary; install with: apt-get install redis-server)';
+runs.push(await measure('better-auth', {}));
+const memory = runs[0];
+const peerRun = runs.find((r) => r.store === 'better-auth');
 
 const text = [
-  `POST /auth/verify of the demo over loopback, correct code, a fresh challenge per request (pool ${POOL}),`,
+  `POST /auth/verify of the demo (and better-auth's sign-in with an email code) over loopback, correct code, a fresh challenge per request (pool ${POOL}),`,
   `8 connections, at most ${DURATION_S} s; autocannon in the same process as the bench, beside the server`,
   ...runs.map(
     (r) =>
-      `  ${r.store.padEnd(7)} ${Math.round(r.requestsPerSecond).toLocaleString('en-US').padStart(6)} verified/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  (${r.ok} ok, ${r.failed} failed, ${r.seconds.toFixed(1)} s)`,
+      `  ${r.store.padEnd(11)} ${Math.round(r.requestsPerSecond).toLocaleString('en-US').padStart(6)} verified/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  (${r.ok} ok, ${r.failed} failed, ${r.seconds.toFixed(1)} s)`,
   ),
-  ...(runs.length === 2
-    ? [`  redis / memory throughput: ${(runs[1].requestsPerSecond / runs[0].requestsPerSecond).toFixed(2)}x`]
-    : []),
+  ...runs
+    .filter((r) => r.store === 'redis')
+    .map(
+      (r) => `  redis / memory throughput: ${(r.requestsPerSecond / memory.requestsPerSecond).toFixed(2)}x`,
+    ),
+  `  ours (memory) / better-auth throughput: ${(memory.requestsPerSecond / peerRun.requestsPerSecond).toFixed(2)}x`,
   ...(redisNote ? [`  ${redisNote}`] : []),
 ].join('\n');
 if (runs.some((r) => r.failed > 0)) log('load: some verifies did not succeed; see "failed" above');
