@@ -115,9 +115,19 @@ function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint
   }
 }
 
-function openPure(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) {
+function openPure(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+  inPlace?: boolean,
+) {
   try {
-    return xchacha20poly1305(key, nonce, aad).decrypt(sealed);
+    // In place: the plaintext over the ciphertext's first bytes (noble checks the tag before it writes).
+    return xchacha20poly1305(key, nonce, aad).decrypt(
+      sealed,
+      inPlace && sealed.length >= TAG ? sealed.subarray(0, sealed.length - TAG) : undefined,
+    );
   } catch {
     return null;
   }
@@ -129,7 +139,14 @@ const sealPure = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Ui
 interface Implementation {
   /** ciphertext ‖ tag, into `out` when given (see sealOutput). */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out?: Uint8Array): Uint8Array;
-  open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+  /** The plaintext; with `inPlace`, the pure path writes it over `sealed` itself (the native one cannot). */
+  open(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    sealed: Uint8Array,
+    inPlace?: boolean,
+  ): Uint8Array | null;
 }
 const nativeImplementation = (c: NodeCrypto): Implementation => ({
   seal: (k, n, a, p, o) => sealNative(c, k, n, a, p, o),
@@ -161,6 +178,9 @@ export const activeImplementation = (): Implementation => {
  */
 export const seal: Implementation['seal'] = (key, nonce, aad, plain, out) =>
   activeImplementation().seal(key, nonce, aad, plain, out);
-/** Returns the plaintext, or null for any failure (wrong key, nonce, aad, or tampered bytes). */
-export const open: Implementation['open'] = (key, nonce, aad, sealed) =>
-  activeImplementation().open(key, nonce, aad, sealed);
+/**
+ * Returns the plaintext, or null for any failure (wrong key, nonce, aad, or tampered bytes). With `inPlace`,
+ * `sealed` may be overwritten by the plaintext (saves a buffer where the cipher runs in JavaScript).
+ */
+export const open: Implementation['open'] = (key, nonce, aad, sealed, inPlace) =>
+  activeImplementation().open(key, nonce, aad, sealed, inPlace);

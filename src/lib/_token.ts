@@ -147,6 +147,7 @@ export function openChallenge(
     body.subarray(0, NONCE_BYTES),
     associatedData(version.slice(0, 2), key.id, challengeId),
     body.subarray(NONCE_BYTES),
+    true, // `body` is this call's own (a scratch, or a fresh decode)
   );
   if (!plain) return null;
   // Authenticated from here on: only a holder of the key made these bytes. The checks guard against a

@@ -85,6 +85,32 @@ describe('XChaCha20-Poly1305 paths', () => {
     }
   });
 
+  it('each opens in place (the pure path over the sealed bytes themselves), and a refused open writes nothing (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ maxLength: 600 }),
+        fc.nat(599),
+        (key, nonce, plain, flip) => {
+          const sealed = pure.seal(key, nonce, AAD, plain);
+          for (const impl of [pure, native]) {
+            const copy = sealed.slice();
+            const opened = impl.open(key, nonce, AAD, copy, true);
+            expect(hex(opened)).toBe(hex(plain));
+            if (impl === pure) expect(opened!.buffer).toBe(copy.buffer); // no new buffer
+            const tampered = sealed.slice();
+            tampered[flip % tampered.length]! ^= 1;
+            const before = hex(tampered);
+            expect(impl.open(key, nonce, AAD, tampered, true)).toBeNull();
+            expect(hex(tampered)).toBe(before);
+          }
+        },
+      ),
+      { numRuns: PROPERTY_RUNS },
+    );
+  });
+
   it('both refuse a flipped bit anywhere, other associated data, and input shorter than a tag (fast-check)', () => {
     const sealed = Buffer.from(SEALED, 'hex');
     fc.assert(
