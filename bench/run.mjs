@@ -192,7 +192,7 @@ add('peers', 'send+verify cycles/s: ours / better-auth email OTP', results.peers
 for (const l of results.load?.runs ?? []) {
   const what =
     l.store === 'better-auth'
-      ? 'better-auth email OTP sign-in over loopback'
+      ? 'better-auth email OTP sign-in over loopback, its memory adapter'
       : `demo verify over loopback, ${l.store} store`;
   add(`load.${l.store}.rps`, `${what}: requests/s`, l.requestsPerSecond, 'req/s', null, false);
   add(`load.${l.store}.p99`, `${what}: p99`, l.p99Ms, 'ms', null);

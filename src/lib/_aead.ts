@@ -1,7 +1,8 @@
 // XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03) from @noble/ciphers, with a native fast path.
-// Where node:crypto exists (Node, Bun, Deno), HChaCha20 derives the subkey in JS and the native
-// ChaCha20-Poly1305 (RFC 8439) does the bulk; the bytes are identical to the pure path, which every other
-// runtime (edge workers, browsers) uses. test/core/aead.test.ts checks both paths agree.
+// Where node:crypto has ChaCha20-Poly1305 (Node; Deno with --allow-env), HChaCha20 derives the subkey in JS
+// and the native ChaCha20-Poly1305 (RFC 8439) does the bulk; the bytes are identical to the pure path, which
+// every other runtime uses (Bun, whose node:crypto lacks it; edge workers; browsers). test/core/aead.test.ts
+// checks both paths agree; test/core/mixed-runtime.test.ts runs the pure cipher beside Node's Buffer, as Bun does.
 import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 import { nativeCrypto as native } from './_native.js';

@@ -66,7 +66,7 @@ describe('XChaCha20-Poly1305 paths', () => {
         fc.nat(40),
         (key, nonce, plain, offset) => {
           const expected = hex(pure.seal(key, nonce, AAD, plain));
-          for (const impl of [pure, native]) {
+          for (const impl of [pure, native].filter((i) => i !== undefined)) {
             const buffer = new Uint8Array(offset + plain.length + 16 + 8).fill(0xee);
             const out = buffer.subarray(offset, offset + plain.length + 16);
             out.set(plain);
@@ -80,7 +80,7 @@ describe('XChaCha20-Poly1305 paths', () => {
       ),
       { numRuns: PROPERTY_RUNS },
     );
-    for (const impl of [pure, native]) {
+    for (const impl of [pure, native].filter((i) => i !== undefined)) {
       expect(() => impl.seal(KEY, NONCE, AAD, PLAIN, new Uint8Array(PLAIN.length + 15))).toThrow(RangeError);
     }
   });
@@ -94,7 +94,7 @@ describe('XChaCha20-Poly1305 paths', () => {
         fc.nat(599),
         (key, nonce, plain, flip) => {
           const sealed = pure.seal(key, nonce, AAD, plain);
-          for (const impl of [pure, native]) {
+          for (const impl of [pure, native].filter((i) => i !== undefined)) {
             const copy = sealed.slice();
             const opened = impl.open(key, nonce, AAD, copy, true);
             expect(hex(opened)).toBe(hex(plain));
@@ -122,7 +122,7 @@ describe('XChaCha20-Poly1305 paths', () => {
       }),
       { numRuns: PROPERTY_RUNS },
     );
-    for (const impl of [pure, native]) {
+    for (const impl of [pure, native].filter((i) => i !== undefined)) {
       expect(impl.open(KEY, NONCE, Buffer.from('other'), sealed)).toBeNull();
       expect(impl.open(KEY, NONCE, AAD, sealed.subarray(0, 15))).toBeNull();
       expect(impl.open(KEY, NONCE, AAD, new Uint8Array(0))).toBeNull();
