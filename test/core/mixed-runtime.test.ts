@@ -16,6 +16,7 @@ const { verifyMailboxChallenge } = await import('../../src/verify.js');
 const { draftChallenge, sealDraft } = await import('../../src/lib/_challenge.js');
 const { resolveKeys } = await import('../../src/lib/_keys.js');
 const { createMailboxFlow } = await import('../../src/flow/create-flow.js');
+const { createTestOutbox } = await import('../../src/testing/index.js');
 
 type Vectors = {
   key: { id: string; secret: string };
@@ -66,18 +67,11 @@ describe('Buffer without native ChaCha20-Poly1305 (Bun)', () => {
   });
 
   it('the flow: start, a wrong code, then the right one', async () => {
-    let code = '';
-    const flow = createMailboxFlow({
-      keys,
-      appName: 'Acme',
-      sender: {
-        send: async (mail) => {
-          code = mail.code ?? '';
-        },
-      },
-    });
+    const outbox = createTestOutbox();
+    const flow = createMailboxFlow({ keys, appName: 'Acme', sender: outbox });
     const started = await flow.start({ email: 'ada@example.com', purpose: 'login' });
     if (!started.ok) throw started.error;
+    const code = outbox.lastCode('ada@example.com') ?? '';
     const wrong = await flow.verify({
       ...started,
       code: code === '000000' ? '111111' : '000000',

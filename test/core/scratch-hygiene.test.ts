@@ -7,6 +7,7 @@ import { generateKey } from '../../src/keys.js';
 import { subkeyScratchForTests } from '../../src/lib/_aead.js';
 import { shortScratchForTests } from '../../src/lib/_bytes.js';
 import { macInputForTests } from '../../src/lib/_keys.js';
+import { createTestOutbox } from '../../src/testing/index.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
 
 const zero = (bytes: Uint8Array | undefined) => bytes?.every((b) => b === 0) === true;
@@ -32,18 +33,11 @@ describe('module buffers keep no secret after a call', () => {
   });
 
   it('flow.start and a wrong-code verify: the keyed tags are computed, the code does not stay in the MAC buffer', async () => {
-    let code = '';
-    const flow = createMailboxFlow({
-      keys,
-      appName: 'Acme',
-      sender: {
-        send: async (mail) => {
-          code = mail.code ?? '';
-        },
-      },
-    });
+    const outbox = createTestOutbox();
+    const flow = createMailboxFlow({ keys, appName: 'Acme', sender: outbox });
     const started = await flow.start({ email: 'ada@example.com', purpose: 'login' });
     if (!started.ok) throw started.error;
+    const code = outbox.lastCode('ada@example.com') ?? '';
     expect(zero(macInputForTests())).toBe(true);
     const wrong = code === '000000' ? '111111' : '000000';
     const checked = await flow.verify({ ...started, code: wrong, purpose: 'login' });
