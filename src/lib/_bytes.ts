@@ -38,6 +38,23 @@ export function utf8Into(text: string, out: Uint8Array, at: number): number {
   return text.length;
 }
 
+/**
+ * One reused buffer that text is UTF-8 encoded into, for what the request path hands to noble or node:crypto
+ * (see toBase64url for why not a fresh array). A write's view is valid until the next write.
+ */
+export class Utf8Buffer {
+  #bytes = new Uint8Array(256);
+  /** `text` as UTF-8, in this buffer (grown when `text` may not fit). */
+  write(text: string): Uint8Array {
+    if (3 * text.length > this.#bytes.length) this.#bytes = new Uint8Array(3 * text.length);
+    return this.#bytes.subarray(0, utf8Into(text, this.#bytes, 0));
+  }
+  /** The whole buffer, for tests that check what it keeps. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+}
+
 /** Strict UTF-8 decode; throws on invalid sequences. */
 export function fromUtf8(bytes: Uint8Array): string {
   if (bytes.length > 1024) return decoder.decode(bytes);

@@ -4,7 +4,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { invalidInput } from '../errors.js';
 import type { MailboxKey } from '../types.js';
-import { fromBase64url, utf8, utf8Into } from './_bytes.js';
+import { fromBase64url, Utf8Buffer, utf8 } from './_bytes.js';
 
 export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export const MIN_KEY_BYTES = 32;
@@ -110,20 +110,19 @@ const scratch = new WeakMap<Mac, Mac>();
 
 // The message and the digest live in module buffers: noble takes subarrays and DataViews of both, and doing
 // that to a small Uint8Array made per call moves it out of V8's heap (see toBase64url), twice per MAC.
-let macInput = new Uint8Array(256);
+const macInput = new Utf8Buffer();
 const macOutput = new Uint8Array(32);
 /** The text buffer, for the test that checks no code stays in it. */
-export const macInputForTests = (): Uint8Array => macInput;
+export const macInputForTests = (): Uint8Array => macInput.bytes;
 
 /**
  * HMAC-SHA256 of `text` (UTF-8) with a pre-keyed MAC. Returns a shared buffer: read it before the next call.
  */
 export function mac(keyed: Mac, text: string): Uint8Array {
-  if (3 * text.length > macInput.length) macInput = new Uint8Array(3 * text.length);
-  const n = utf8Into(text, macInput, 0);
+  const message = macInput.write(text);
   const work: Mac = keyed._cloneInto(scratch.get(keyed) as Parameters<Mac['_cloneInto']>[0]);
   scratch.set(keyed, work);
-  work.update(macInput.subarray(0, n)).digestInto(macOutput);
-  macInput.fill(0, 0, n); // the text may hold a code (the flow's stale-code tag): not kept past the call
+  work.update(message).digestInto(macOutput);
+  message.fill(0); // the text may hold a code (the flow's stale-code tag): not kept past the call
   return macOutput;
 }

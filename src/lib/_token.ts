@@ -4,7 +4,7 @@
 // test/vectors/README.md documents both plaintext layouts byte for byte.
 import type { CodeAlphabet, JsonObject } from '../types.js';
 import { open, seal } from './_aead.js';
-import { fromBase64urlScratch, fromUtf8, toBase64url, utf8Into } from './_bytes.js';
+import { fromBase64urlScratch, fromUtf8, toBase64url, Utf8Buffer, utf8Into } from './_bytes.js';
 import { mac, type ResolvedKey, type ResolvedKeys } from './_keys.js';
 
 const VERSION = 'v2';
@@ -44,12 +44,9 @@ export const codeTagBytes = (key: ResolvedKey, challengeId: string, code: string
 
 // Associated data in a module buffer, for the reason in toBase64url: node:crypto's setAAD (and noble) would
 // move a fresh small array out of V8's heap. Read by the seal or open in the same call.
-let aadBuffer = new Uint8Array(256);
-function associatedData(version: string, keyId: string, challengeId: string): Uint8Array {
-  const text = `${version}.${keyId}.${challengeId}`;
-  if (3 * text.length > aadBuffer.length) aadBuffer = new Uint8Array(3 * text.length);
-  return aadBuffer.subarray(0, utf8Into(text, aadBuffer, 0));
-}
+const aadBuffer = new Utf8Buffer();
+const associatedData = (version: string, keyId: string, challengeId: string): Uint8Array =>
+  aadBuffer.write(`${version}.${keyId}.${challengeId}`);
 
 // One buffer for every seal: nonce ‖ plaintext, then ciphertext (sealed in place) ‖ tag. Sealing runs to
 // completion synchronously, so one serves every call. A new ArrayBuffer over 64 bytes lives outside V8's heap,
