@@ -85,6 +85,7 @@ if (wanted('flow')) {
     pureCyclesPerSecond: num(out, /pure layer\s+([\d,]+) cycles/),
     flowCyclesPerSecond: num(out, /memory store\s+([\d,]+) cycles/),
     flowOverPure: num(out, /flow cost \/ pure cost\s+([\d.]+)x/),
+    noStateOverPure: num(out, /store that keeps nothing: ([\d.]+)x/),
   };
 }
 
@@ -175,6 +176,13 @@ for (const [key, r, path] of [
   add(`verify.${key}`, `verify / floor (${path})`, cr(r, 'verifyMailboxChallenge'), '×', goal);
 }
 add('flow', 'flow start+verify cost / pure create+verify', results.flow?.flowOverPure, '×', 1.5);
+add(
+  'flow.noState',
+  'the same over a store that keeps nothing (diagnostic)',
+  results.flow?.noStateOverPure,
+  '×',
+  null,
+);
 add('email.overhead', 'what the built-in email adds to a create', results.email?.emailAddsPercent, '%', 15);
 add(
   'email.speedup',
