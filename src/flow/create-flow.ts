@@ -192,7 +192,10 @@ export interface MailboxFlow {
   inspect(input: ChallengeRef): Promise<Result<ChallengeState>>;
   /** Ends a challenge: it never verifies or resends again. */
   cancel(input: ChallengeRef): Promise<Result<Record<never, never>>>;
-  /** Sends the notice to the old address on an email change, under the same send limits as codes. */
+  /**
+   * Sends the notice to the old address on an email change. Codes filling the send limits never keep it
+   * from going; notices are capped at twice each limit (RATE_LIMITED beyond) and count against later codes.
+   */
   notifyEmailChange(input: EmailChangeNoticeRequest): Promise<Result<Record<never, never>>>;
   /** The resolved policy in force. */
   readonly policy: Readonly<MailboxPolicy>;

@@ -156,9 +156,15 @@ function availableAt(times: number[], now: number, limit: { max: number; windowM
   return live.length < limit.max ? now : live[live.length - limit.max]! + limit.windowMs;
 }
 
-/** When every send limit allows one more email (each limit's wait, the longest of them). */
-const sendAvailableAt = (r: MailboxRecord, s: StepBase) =>
-  s.limits.sendLimits.reduce((at, l) => Math.max(at, availableAt(r.sends, s.now, l)), s.now);
+/**
+ * When every send limit allows one more email (each limit's wait, the longest of them). `scale` widens
+ * every limit: notices use 2 (see the `notice` step).
+ */
+const sendAvailableAt = (r: MailboxRecord, s: StepBase, scale = 1) =>
+  s.limits.sendLimits.reduce(
+    (at, l) => Math.max(at, availableAt(r.sends, s.now, { max: l.max * scale, windowMs: l.windowMs })),
+    s.now,
+  );
 
 const failuresLeft = (r: MailboxRecord, s: StepBase) =>
   Math.max(0, s.limits.failureLimit.max - inWindow(r.failures, s.now, s.limits.failureLimit.windowMs).length);
@@ -440,8 +446,12 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       return describe(r, s, e);
     }
     case 'notice': {
-      // Never refused: whoever just changed the address could otherwise spend the old mailbox's send
-      // limits first and so keep its owner from hearing of the change. It counts against later sends.
+      // Codes alone never fill more than each limit's `max`, so whoever changed the address cannot spend
+      // the old mailbox's limits first to keep its owner from hearing of it. Notices get up to twice each
+      // limit: without a cap, a session could mail-bomb the old address and grow its record without end.
+      // A notice counts against later codes.
+      const at = sendAvailableAt(r, s, 2);
+      if (at > s.now) return refuse('RATE_LIMITED', { retryAfterMs: at - s.now });
       insertSorted(r.sends, s.now);
       return settled('pending');
     }
@@ -454,21 +464,40 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
   }
 }
 
-/** Puts a challenge back as it was before a start or resend whose email failed, unless it moved on since. */
+/**
+ * Undoes what a start or resend whose email failed did to its challenge, and no more: a challenge closed
+ * since (cancelled, used, locked) stays closed, and a challenge another step made current since (a newer
+ * start, another resend) stays current.
+ */
 function rollBack(r: MailboxRecord, u: Undo): void {
   const state = stateOf(r, u.purpose);
   if (!state) return;
-  const i = state.challenges.findIndex((c) => c.id === u.challengeId);
-  if (i < 0 || state.challenges[i]!.gen !== u.gen) return; // a later resend or verify owns it now
-  state.challenges.splice(i, 1);
-  if (u.previous) state.challenges.splice(Math.min(i, state.challenges.length), 0, u.previous);
-  const current = state.challenges.findIndex((c) => c.id === u.previousCurrent);
-  if (current >= 0) state.challenges.push(...state.challenges.splice(current, 1));
-  for (const tag of u.staleAdded) {
-    const at = state.staleCodeTags.lastIndexOf(tag);
-    if (at >= 0) state.staleCodeTags.splice(at, 1);
+  const list = state.challenges;
+  const i = list.findIndex((c) => c.id === u.challengeId);
+  const e = list[i];
+  // Gone, resent again since (a later resend owns it), or closed since: nothing of this step to undo.
+  if (!e || e.gen !== u.gen || e.status !== 'pending') return;
+  const wasCurrent = i === list.length - 1;
+  if (u.previous === null) {
+    list.splice(i, 1); // a start: its code never reached anyone
+    if (list.length === 0) delete r.purposes[u.purpose];
+  } else {
+    // A resend: the code sent before is the newest again. Status and attempts stay as they are now.
+    e.gen = u.previous.gen;
+    e.codeTag = u.previous.codeTag;
+    e.expiresAt = u.previous.expiresAt;
+    e.lastSentAt = u.previous.lastSentAt;
+    e.locale = u.previous.locale;
   }
-  if (state.challenges.length === 0) delete r.purposes[u.purpose];
+  // The order and the stale tags only when nothing newer came since; else the newer one stays current
+  // and the tags keep answering CHALLENGE_SUPERSEDED for the older codes.
+  if (!wasCurrent) return;
+  const at = list.findIndex((c) => c.id === u.previousCurrent);
+  if (at >= 0) list.push(...list.splice(at, 1));
+  for (const tag of u.staleAdded) {
+    const t = state.staleCodeTags.lastIndexOf(tag);
+    if (t >= 0) state.staleCodeTags.splice(t, 1);
+  }
 }
 
 /** Keeps at most MAX_PURPOSES purposes, dropping the one whose newest challenge is oldest. */

@@ -33,9 +33,11 @@ local function available_at(times, now, limit)
   return live[#live - limit.max + 1] + limit.windowMs
 end
 
-local function send_available_at()
+local function send_available_at(scale)
   local at = s.now
-  for _, l in ipairs(L.sendLimits) do at = math.max(at, available_at(r.sends, s.now, l)) end
+  for _, l in ipairs(L.sendLimits) do
+    at = math.max(at, available_at(r.sends, s.now, { max = l.max * scale, windowMs = l.windowMs }))
+  end
   return at
 end
 
@@ -93,7 +95,7 @@ local function describe(gen, e, undo)
   if status == 'pending' and not (list[#list] == e and gen == e.gen) then status = 'superseded' end
   local resend = NULL
   if e.status == 'pending' and s.now < e.firstSentAt + L.resendWindowMs then
-    resend = math.max(send_available_at(), e.lastSentAt + L.resendCooldownMs)
+    resend = math.max(send_available_at(1), e.lastSentAt + L.resendCooldownMs)
   end
   return {
     ok = true, status = status, gen = e.gen,
@@ -118,7 +120,7 @@ end
 local function reserve_send()
   local budget = available_at(r.failures, s.now, L.failureLimit)
   if budget > s.now then return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs = budget - s.now }) end
-  local send = send_available_at()
+  local send = send_available_at(1)
   if send > s.now then return refuse('RATE_LIMITED', { retryAfterMs = send - s.now }) end
   insert_sorted(r.sends, s.now)
   return nil
@@ -150,14 +152,27 @@ end
 local function roll_back(u)
   local state = r.purposes[u.purpose]
   if not state then return end
+  local list = state.challenges
   local i = nil
-  for j, c in ipairs(state.challenges) do if c.id == u.challengeId then i = j end end
-  if i == nil or state.challenges[i].gen ~= u.gen then return end
-  table.remove(state.challenges, i)
-  if u.previous ~= NULL then table.insert(state.challenges, math.min(i, #state.challenges + 1), u.previous) end
-  for j, c in ipairs(state.challenges) do
+  for j, c in ipairs(list) do if c.id == u.challengeId then i = j end end
+  if i == nil then return end
+  local e = list[i]
+  if e.gen ~= u.gen or e.status ~= 'pending' then return end
+  local was_current = i == #list
+  if u.previous == NULL then
+    table.remove(list, i)
+    if #list == 0 then r.purposes[u.purpose] = nil end
+  else
+    e.gen = u.previous.gen
+    e.codeTag = u.previous.codeTag
+    e.expiresAt = u.previous.expiresAt
+    e.lastSentAt = u.previous.lastSentAt
+    e.locale = u.previous.locale
+  end
+  if not was_current then return end
+  for j, c in ipairs(list) do
     if c.id == u.previousCurrent then
-      table.insert(state.challenges, table.remove(state.challenges, j))
+      table.insert(list, table.remove(list, j))
       break
     end
   end
@@ -166,7 +181,6 @@ local function roll_back(u)
       if state.staleCodeTags[j] == tag then table.remove(state.staleCodeTags, j) break end
     end
   end
-  if #state.challenges == 0 then r.purposes[u.purpose] = nil end
 end
 
 local function copy(e)
@@ -255,6 +269,8 @@ local function run()
     if e.status == 'pending' then e.status = 'cancelled' end
     return describe(s.gen, e, nil)
   elseif kind == 'notice' then
+    local at = send_available_at(2)
+    if at > s.now then return refuse('RATE_LIMITED', { retryAfterMs = at - s.now }) end
     insert_sorted(r.sends, s.now)
     return settled('pending')
   elseif kind == 'release' then

@@ -2,7 +2,7 @@
 // store runs them (memory, compare-and-set, Postgres) or mirrors them (the Redis script), and this suite
 // holds every one of them to the same behaviour: two app servers (two flows, each with its own store
 // object, sender and possibly its own key order) sharing one backing store, on one fake clock.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type ChallengeStore,
   createMailboxFlow,
@@ -10,6 +10,7 @@ import {
   type MailboxFlow,
   type MailboxKeys,
   type MailboxPolicy,
+  type MailSender,
 } from '../../src/index.js';
 import {
   createTestClock,
@@ -48,15 +49,21 @@ export function testStore(name: string, harness: () => StoreHarness): void {
   describe(`${name}: store conformance`, () => {
     /** Flows sharing the backing store and one clock; `keys` per server (rotation), policy for all. */
     function servers(
-      options: { keys?: MailboxKeys[]; policy?: Partial<MailboxPolicy>; clock?: TestClock } = {},
+      options: {
+        keys?: MailboxKeys[];
+        policy?: Partial<MailboxPolicy>;
+        clock?: TestClock;
+        /** Each server's sender (default: its outbox). */
+        sender?: (server: number, outbox: TestOutbox) => MailSender;
+      } = {},
     ) {
       const h = harness();
       const clock = options.clock ?? createTestClock(Date.UTC(2026, 0, 1, 12));
-      const list = (options.keys ?? [[KEY_A], [KEY_A]]).map((keys): Server => {
+      const list = (options.keys ?? [[KEY_A], [KEY_A]]).map((keys, i): Server => {
         const outbox = createTestOutbox();
         const flow = createMailboxFlow({
           keys,
-          sender: outbox,
+          sender: options.sender?.(i, outbox) ?? outbox,
           appName: 'Acme',
           store: h.store(),
           now: clock.now,
@@ -313,7 +320,172 @@ export function testStore(name: string, harness: () => StoreHarness): void {
       expect(sends.filter((r) => r.ok)).toHaveLength(2);
     });
 
-    it('the email-change notice is never refused by the send limits, and counts against later sends', async () => {
+    describe('an email that fails after other steps: the release undoes its own step and nothing newer', () => {
+      /** Server b's emails wait until the test fails them (an SMTP server that is slow, then down). */
+      function withSlowFailingSender() {
+        const pending: Array<() => void> = [];
+        const world = servers({
+          sender: (i, outbox) =>
+            i === 1
+              ? {
+                  send: () =>
+                    new Promise<void>((_, reject) => pending.push(() => reject(new Error('smtp down')))),
+                }
+              : outbox,
+        });
+        /** Waits until b's email is on its way (its step is done), runs `meanwhile`, then fails the email. */
+        const failAfter = async <T>(sending: Promise<T>, meanwhile: () => Promise<unknown>): Promise<T> => {
+          await vi.waitFor(() => expect(pending).toHaveLength(1));
+          await meanwhile();
+          pending.shift()!();
+          return sending;
+        };
+        return { ...world, failAfter };
+      }
+
+      it('a challenge cancelled while its resend was on the way stays cancelled', async () => {
+        const {
+          servers: [a, b],
+          clock,
+          failAfter,
+        } = withSlowFailingSender();
+        const email = freshEmail();
+        const s = must(await a!.flow.start({ email, purpose: 'login' }));
+        const code = a!.outbox.lastCode(email);
+        clock.advance(30_000);
+        const resent = await failAfter(b!.flow.resend(s), async () => must(await a!.flow.cancel(s)));
+        expect(resent).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+        expect(await a!.flow.inspect(s)).toMatchObject({ status: 'cancelled', resendAvailableAt: null });
+        expect(await a!.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
+          ok: false,
+          error: { code: 'INVALID_CHALLENGE' },
+        });
+        expect(await a!.flow.resend(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+      });
+
+      it('a failed resend gives back no attempt: the first secret is current again with what it had left', async () => {
+        const {
+          servers: [a, b],
+          clock,
+          failAfter,
+        } = withSlowFailingSender();
+        const email = freshEmail();
+        const s = must(await a!.flow.start({ email, purpose: 'login' }));
+        const code = a!.outbox.lastCode(email);
+        for (let i = 0; i < 4; i++) await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) });
+        clock.advance(30_000);
+        // The fifth wrong code is typed with the first secret while the resend's email is on its way: the
+        // resend made that secret superseded, so it costs nothing and locks nothing...
+        const resent = await failAfter(b!.flow.resend(s), async () =>
+          expect(await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) })).toMatchObject({
+            error: { code: 'CHALLENGE_SUPERSEDED' },
+          }),
+        );
+        expect(resent).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+        // ...and once the resend is undone, the first secret is current again with its one attempt left.
+        expect(await a!.flow.inspect(s)).toMatchObject({ status: 'pending', attemptsRemaining: 1 });
+        expect(await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) })).toMatchObject({
+          error: { code: 'INVALID_CODE', attemptsRemaining: 0 },
+        });
+        expect(await a!.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
+          error: { code: 'ATTEMPTS_EXCEEDED' },
+        });
+      });
+
+      it('a start made while a resend was on the way stays current: its code works, the older one is superseded', async () => {
+        const {
+          servers: [a, b],
+          clock,
+          failAfter,
+        } = withSlowFailingSender();
+        const email = freshEmail();
+        const s = must(await a!.flow.start({ email, purpose: 'login' }));
+        const oldCode = a!.outbox.lastCode(email);
+        clock.advance(30_000);
+        let newer: Awaited<ReturnType<MailboxFlow['start']>> | undefined;
+        const resent = await failAfter(b!.flow.resend(s), async () => {
+          newer = await a!.flow.start({ email, purpose: 'login' });
+        });
+        expect(resent).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+        const t = must(newer!);
+        const newCode = a!.outbox.lastCode(email);
+        expect(await a!.flow.inspect(s)).toMatchObject({ status: 'superseded' });
+        // The first email's code typed with the newest secret: superseded, no attempt spent.
+        expect(await a!.flow.verify({ ...t, purpose: 'login', code: oldCode })).toMatchObject({
+          error: { code: 'CHALLENGE_SUPERSEDED' },
+        });
+        expect(await a!.flow.inspect(t)).toMatchObject({ status: 'pending', attemptsRemaining: 5 });
+        must(await a!.flow.verify({ ...t, purpose: 'login', code: newCode }));
+      });
+
+      it('a start made while another start was on the way stays current; the failed one never verifies', async () => {
+        const {
+          servers: [a, b],
+          failAfter,
+        } = withSlowFailingSender();
+        const email = freshEmail();
+        const first = must(await a!.flow.start({ email, purpose: 'login' }));
+        const firstCode = a!.outbox.lastCode(email);
+        let newer: Awaited<ReturnType<MailboxFlow['start']>> | undefined;
+        const failed = await failAfter(b!.flow.start({ email, purpose: 'login' }), async () => {
+          newer = await a!.flow.start({ email, purpose: 'login' });
+        });
+        expect(failed).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+        const t = must(newer!);
+        expect(await a!.flow.inspect(first)).toMatchObject({ status: 'superseded' });
+        expect(await a!.flow.verify({ ...first, purpose: 'login', code: firstCode })).toMatchObject({
+          error: { code: 'CHALLENGE_SUPERSEDED' },
+        });
+        must(await a!.flow.verify({ ...t, purpose: 'login', code: a!.outbox.lastCode(email) }));
+      });
+
+      it('with nothing in between, a failed resend leaves the challenge exactly as before it', async () => {
+        const {
+          servers: [a, b],
+          clock,
+          failAfter,
+        } = withSlowFailingSender();
+        const email = freshEmail();
+        const s = must(await a!.flow.start({ email, purpose: 'login' }));
+        const code = a!.outbox.lastCode(email);
+        const before = await a!.flow.inspect(s);
+        clock.advance(30_000);
+        expect(await failAfter(b!.flow.resend(s), async () => {})).toMatchObject({
+          error: { code: 'SEND_FAILED' },
+        });
+        // Same state (the resend's cooldown restarts from the first send, which is already past).
+        expect(await a!.flow.inspect(s)).toEqual({ ...before, resendAvailableAt: clock.now() });
+        must(await a!.flow.verify({ ...s, purpose: 'login', code }));
+      });
+    });
+
+    it('notices are capped at twice each send limit: no mail bomb of the old address, a bounded record', async () => {
+      const {
+        clock,
+        servers: [a],
+      } = servers();
+      const email = freshEmail();
+      const notify = () => a!.flow.notifyEmailChange({ oldEmail: email, newEmail: freshEmail() });
+      // 3 per 60 s and 10 per hour (TEST_POLICY): 6 in the first minute, then a wait to the second.
+      for (let i = 0; i < 6; i++) must(await notify());
+      clock.advance(1_000);
+      expect(await notify()).toMatchObject({
+        ok: false,
+        error: { code: 'RATE_LIMITED', retryAfterSeconds: 59 },
+      });
+      for (let minute = 1; minute <= 10; minute++) {
+        clock.advance(60_000);
+        while ((await notify()).ok);
+      }
+      // 20 in the hour, however they are spread; none of the refused ones was sent.
+      expect(a!.outbox.messages.filter((m) => m.to === email)).toHaveLength(20);
+      expect(await a!.flow.start({ email, purpose: 'login' })).toMatchObject({
+        ok: false,
+        error: { code: 'RATE_LIMITED' },
+      });
+    });
+
+    it('codes filling the send limits never keep the email-change notice from going; it counts against later codes', async () => {
       const {
         servers: [a],
       } = servers();
