@@ -189,10 +189,16 @@ describe('the JavaScript rules keep every cap, whatever the sequence (fast-check
           if (s.kind === 'cancel' && reply.ok) closed.add(id);
           const inWindow = (times: number[], at: number, w: number) =>
             times.filter((t) => at - t < w && t <= at).length;
-          // A code email goes out only while every send limit has room (notices count, but are never refused).
-          if ((s.kind === 'start' || s.kind === 'resend') && reply.ok) {
+          // A code email goes out only while every send limit has room; a notice while twice it has (codes
+          // alone never fill more than one, so they never keep a notice from going).
+          if ((s.kind === 'start' || s.kind === 'resend' || s.kind === 'notice') && reply.ok) {
+            const scale = s.kind === 'notice' ? 2 : 1;
             for (const l of LIMITS.sendLimits)
-              expect(inWindow(sends, s.now, l.windowMs)).toBeLessThanOrEqual(l.max);
+              expect(inWindow(sends, s.now, l.windowMs)).toBeLessThanOrEqual(l.max * scale);
+          }
+          if (s.kind === 'notice' && !reply.ok) {
+            expect(reply.error).toBe('RATE_LIMITED');
+            expect(LIMITS.sendLimits.some((l) => inWindow(sends, s.now, l.windowMs) >= 2 * l.max)).toBe(true);
           }
           for (const t of failures)
             expect(inWindow(failures, t, LIMITS.failureLimit.windowMs)).toBeLessThanOrEqual(
