@@ -10,5 +10,8 @@ export function sameOriginPost(request: Request, allowedOrigins: ReadonlySet<str
   const site = request.headers.get('sec-fetch-site');
   // 'same-site' is refused too: a sibling subdomain is another party.
   if (site !== null) return site === 'same-origin';
-  return true;
+  // "null" alone: a browser that predates Sec-Fetch-Site (Safari before 16.4), posting from a sandboxed
+  // frame or a no-referrer page, which a cross-site form can be. It cannot show it is ours: refused. With
+  // neither header the request is not from a victim's browser (curl, a server).
+  return origin === null;
 }

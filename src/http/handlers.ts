@@ -217,7 +217,8 @@ const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeE
  *   `error: { code, message }` with a message for people. Status by meaning: 400 bad input, 401 wrong code,
  *   403 spent/expired/superseded/locked, 429 with `Retry-After`, 503 with `Retry-After` when the store or
  *   sender is down.
- * - Every POST must come from an allowed origin (`Origin`, else `Sec-Fetch-Site`), on top of SameSite=Lax.
+ * - Every POST must come from an allowed origin (`Origin`, else `Sec-Fetch-Site: same-origin`; `Origin: null`
+ *   alone is refused), on top of SameSite=Lax.
  * - Start answers the same, with the same work, whether or not the address has an account: the address is
  *   never looked up before it is proven; `onVerified` does that.
  * - The one-click link (`GET …/link?p=&c=&k=`) only shows a confirm page; the code is spent by the POST from

@@ -193,7 +193,28 @@ describe('CSRF', () => {
       }),
     );
     expect(noOrigin.status).toBe(403);
+    // An older browser (no Sec-Fetch-Site) posting a cross-site form from a sandboxed or no-referrer page.
+    const opaque = await browser.fetch(
+      new Request('http://localhost:3000/auth/start', {
+        method: 'POST',
+        headers: { origin: 'null', 'content-type': 'application/json' },
+        body: JSON.stringify({ email: EMAIL, purpose: 'login' }),
+      }),
+    );
+    expect(opaque.status).toBe(403);
     expect(outbox.messages).toHaveLength(0);
+  });
+
+  it('accepts an opaque origin only when the browser says the request is same-origin', async () => {
+    const { browser, outbox } = setup();
+    const r = await browser.post(
+      '/auth/start',
+      { email: EMAIL, purpose: 'login' },
+      // A same-origin form on a page with Referrer-Policy: no-referrer sends Origin: null.
+      { headers: { origin: 'null', 'sec-fetch-site': 'same-origin' } },
+    );
+    expect(r.status).toBe(200);
+    expect(outbox.messages).toHaveLength(1);
   });
 
   it('accepts configured origins (behind a proxy that changes the host)', async () => {
