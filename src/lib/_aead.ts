@@ -102,16 +102,20 @@ function openNative(c: NodeCrypto, key: Uint8Array, nonce: Uint8Array, aad: Uint
   if (sealed.length < TAG) return null;
   const [subkey, iv] = subkeyAndIv(key, nonce);
   const body = sealed.subarray(0, sealed.length - TAG);
+  let plain: Uint8Array | undefined;
   try {
     const decipher = c.createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG });
     wipe(subkey);
     decipher.setAAD(aad, { plaintextLength: body.length });
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-    const plain = decipher.update(body);
+    plain = decipher.update(body);
     decipher.final(); // throws on a bad tag; a stream cipher holds nothing back
     return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   } catch {
     wipe(subkey);
+    // update() decrypted before final() refused the tag: a secret presented with another challengeId, or a
+    // forged tag over a real ciphertext, leaves the real plaintext (the code too) here. Not kept.
+    plain?.fill(0);
     return null;
   }
 }

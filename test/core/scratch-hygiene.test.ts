@@ -1,6 +1,7 @@
 // The hot path reuses module buffers instead of allocating (docs/maintaining.md, "Keep small byte arrays
 // inside V8's heap"). None of them may keep a secret after the call: a key, a subkey, or a code.
-import { describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
 import { createMailboxChallenge } from '../../src/create.js';
 import { createMailboxFlow } from '../../src/flow/create-flow.js';
 import { generateKey } from '../../src/keys.js';
@@ -45,4 +46,50 @@ describe('module buffers keep no secret after a call', () => {
     expect(zero(macInputForTests())).toBe(true);
     expect(zero(subkeyScratchForTests)).toBe(true);
   });
+
+  // Native ChaCha only (MAILBOX_CHALLENGE_PURE=1 takes @noble, which checks the tag before it decrypts).
+  it.skipIf(process.env.MAILBOX_CHALLENGE_PURE === '1')(
+    'an open that fails its tag after decrypting (another challengeId, a forged tag) keeps no plaintext',
+    () => {
+      // node:crypto decrypts in update() and checks the tag in final(): the bytes update() returned are the
+      // real plaintext, code included, whatever final() then says.
+      const outputs: Uint8Array[] = [];
+      const real = crypto.createDecipheriv;
+      const spy = vi.spyOn(crypto, 'createDecipheriv').mockImplementation(((
+        ...args: Parameters<typeof real>
+      ) => {
+        const decipher = real(...args);
+        const update = decipher.update.bind(decipher) as (data: Uint8Array) => Buffer;
+        decipher.update = ((data: Uint8Array) => {
+          const out = update(data);
+          outputs.push(out);
+          return out;
+        }) as typeof decipher.update;
+        return decipher;
+      }) as typeof real);
+      try {
+        const c = createMailboxChallenge({ email: 'ada@example.com', purpose: 'login' }, { keys });
+        const other = createMailboxChallenge({ email: 'bob@example.com', purpose: 'login' }, { keys });
+        const forged = `${c.secret.slice(0, -2)}${c.secret.endsWith('AA') ? 'BA' : 'AA'}`;
+        for (const attempt of [
+          { ...c, secret: forged },
+          { ...c, challengeId: other.challengeId },
+        ]) {
+          outputs.length = 0;
+          expect(verifyMailboxChallenge(attempt, { keys })).toMatchObject({
+            ok: false,
+            error: { code: 'INVALID_CHALLENGE' },
+          });
+          expect(outputs).toHaveLength(1); // it did decrypt: the wipe, not a skipped update, is under test
+          expect(outputs[0]!.length).toBeGreaterThan(c.code.length);
+          expect(zero(outputs[0])).toBe(true);
+        }
+        outputs.length = 0;
+        expect(verifyMailboxChallenge(c, { keys }).ok).toBe(true);
+        expect(zero(outputs[0])).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
+    },
+  );
 });
