@@ -10,7 +10,8 @@ export type { MailboxKey, MailboxKeys } from './types.js';
  * Creates a new random key: 32 bytes from the platform CSPRNG, base64url-encoded.
  *
  * @param id - The key id written into every secret it seals (1-32 of `A-Z a-z 0-9 _ -`).
- *   Defaults to a date stamp such as `k20261122`, handy for rotation.
+ *   Defaults to a UTC time stamp to the second such as `k20261122T093005`: ids sort by age (rotation relies on
+ *   it when there is no `storeSecret`), and two keys made on one day differ.
  * @returns `{ id, secret }`; keep `secret` out of source control.
  * @throws MailboxChallengeError `INVALID_INPUT` for a bad id.
  * @example
@@ -20,7 +21,7 @@ export type { MailboxKey, MailboxKeys } from './types.js';
  * ```
  */
 export function generateKey(
-  id: string = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`,
+  id: string = `k${new Date().toISOString().slice(0, 19).replaceAll(/[-:]/g, '')}`,
 ): MailboxKey {
   if (typeof id !== 'string' || !KEY_ID.test(id)) {
     throw invalidInput(['id'], 'a key id is 1-32 characters of A-Z, a-z, 0-9, "_" or "-"');

@@ -208,7 +208,7 @@ const STATUS_BY_CODE: Partial<Record<ChallengeState['status'], MailboxChallengeE
 
 /**
  * Ready HTTP endpoints on the Fetch API (`Request` → `Response`): they run unchanged in Hono, Next.js
- * route handlers, Bun, Deno and workers; `toNodeHandler` from `mailbox-challenge/http/node` serves them
+ * route handlers, Bun, Deno and workers; `toNodeHandler` from `mailbox-challenge/http` serves them
  * from Node's `http` or Express.
  *
  * - The challenge lives in an HttpOnly, SameSite=Lax cookie per purpose (`__Host-` + Secure outside

@@ -20,8 +20,8 @@ describe('mailbox-challenge CLI', () => {
     const a = io();
     expect(await main(['keygen'], a.io)).toBe(0);
     expect(a.out).toHaveLength(1);
-    expect(a.out[0]).toMatch(/^MAILBOX_KEYS=k\d{8}:[A-Za-z0-9_-]{43}$/);
-    expect(parseKeys(a.out[0]!.slice('MAILBOX_KEYS='.length))[0]!.id).toMatch(/^k\d{8}$/);
+    expect(a.out[0]).toMatch(/^MAILBOX_KEYS=k\d{8}T\d{6}:[A-Za-z0-9_-]{43}$/);
+    expect(parseKeys(a.out[0]!.slice('MAILBOX_KEYS='.length))[0]!.id).toMatch(/^k\d{8}T\d{6}$/);
 
     const b = io();
     expect(await main(['keygen', 'prod-2026', '--raw'], b.io)).toBe(0);
