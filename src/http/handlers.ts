@@ -640,7 +640,9 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
         const status = state.ok ? statusOf(new MailboxChallengeError(code)) : statusOf(state.error);
         return page(errorView(code), status, request);
       }
-      const action = ctx.url.pathname;
+      // Leading slashes collapsed: a path such as `//evil.example/auth/link` (it routes by its last segment)
+      // would otherwise be a scheme-relative action; CSP form-action 'self' blocks it too.
+      const action = ctx.url.pathname.replace(/^\/+/, '/');
       return page({ kind: 'confirm', purpose, fields: { p: purpose, c, k }, action }, 200, request);
     }
     const done = await verifyWith(request, ctx, purpose, cookie, k, 'link');

@@ -395,6 +395,9 @@ describe('one-click link', () => {
     expect(html).toContain('<form method="post" action="/auth/link">');
     expect(html).toContain('Sign in');
     await browser.get(url.pathname + url.search); // a scanner fetching it twice changes nothing
+    // A path that would make a scheme-relative action gets the same page, posting to this origin.
+    const odd = await (await browser.get(`//evil.example${url.pathname}${url.search}`)).text();
+    expect(odd).toContain('<form method="post" action="/evil.example/auth/link">');
     expect(verified).toEqual([]);
     const fields = Object.fromEntries(
       [...html.matchAll(/name="(\w)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
