@@ -321,8 +321,11 @@ export function testStore(name: string, harness: () => StoreHarness): void {
     });
 
     describe('an email that fails after other steps: the release undoes its own step and nothing newer', () => {
-      /** Server b's emails wait until the test fails them (an SMTP server that is slow, then down). */
-      function withSlowFailingSender() {
+      /**
+       * A challenge started on server a, 30 s ago (past the resend cooldown), and server b, whose emails wait
+       * until the test fails them (an SMTP server that is slow, then down).
+       */
+      async function startedWithSlowFailingB() {
         const pending: Array<() => void> = [];
         const world = servers({
           sender: (i, outbox) =>
@@ -333,6 +336,11 @@ export function testStore(name: string, harness: () => StoreHarness): void {
                 }
               : outbox,
         });
+        const [a, b] = world.servers as [Server, Server];
+        const email = freshEmail();
+        const s = must(await a.flow.start({ email, purpose: 'login' }));
+        const code = a.outbox.lastCode(email);
+        world.clock.advance(30_000);
         /** Waits until b's email is on its way (its step is done), runs `meanwhile`, then fails the email. */
         const failAfter = async <T>(sending: Promise<T>, meanwhile: () => Promise<unknown>): Promise<T> => {
           await vi.waitFor(() => expect(pending).toHaveLength(1));
@@ -340,122 +348,75 @@ export function testStore(name: string, harness: () => StoreHarness): void {
           pending.shift()!();
           return sending;
         };
-        return { ...world, failAfter };
+        return { a, b, email, s, code, clock: world.clock, failAfter };
       }
 
       it('a challenge cancelled while its resend was on the way stays cancelled', async () => {
-        const {
-          servers: [a, b],
-          clock,
-          failAfter,
-        } = withSlowFailingSender();
-        const email = freshEmail();
-        const s = must(await a!.flow.start({ email, purpose: 'login' }));
-        const code = a!.outbox.lastCode(email);
-        clock.advance(30_000);
-        const resent = await failAfter(b!.flow.resend(s), async () => must(await a!.flow.cancel(s)));
+        const { a, b, s, code, failAfter } = await startedWithSlowFailingB();
+        const resent = await failAfter(b.flow.resend(s), async () => must(await a.flow.cancel(s)));
         expect(resent).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
-        expect(await a!.flow.inspect(s)).toMatchObject({ status: 'cancelled', resendAvailableAt: null });
-        expect(await a!.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
+        expect(await a.flow.inspect(s)).toMatchObject({ status: 'cancelled', resendAvailableAt: null });
+        expect(await a.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
           ok: false,
           error: { code: 'INVALID_CHALLENGE' },
         });
-        expect(await a!.flow.resend(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
+        expect(await a.flow.resend(s)).toMatchObject({ ok: false, error: { code: 'INVALID_CHALLENGE' } });
       });
 
       it('a failed resend gives back no attempt: the first secret is current again with what it had left', async () => {
-        const {
-          servers: [a, b],
-          clock,
-          failAfter,
-        } = withSlowFailingSender();
-        const email = freshEmail();
-        const s = must(await a!.flow.start({ email, purpose: 'login' }));
-        const code = a!.outbox.lastCode(email);
-        for (let i = 0; i < 4; i++) await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) });
-        clock.advance(30_000);
-        // The fifth wrong code is typed with the first secret while the resend's email is on its way: the
-        // resend made that secret superseded, so it costs nothing and locks nothing...
-        const resent = await failAfter(b!.flow.resend(s), async () =>
-          expect(await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) })).toMatchObject({
+        const { a, b, s, code, failAfter } = await startedWithSlowFailingB();
+        for (let i = 0; i < 4; i++) await a.flow.verify({ ...s, purpose: 'login', code: wrong(code) });
+        // A wrong code typed with the first secret while the resend's email is on its way: the resend made
+        // that secret superseded, so it costs nothing...
+        const resent = await failAfter(b.flow.resend(s), async () =>
+          expect(await a.flow.verify({ ...s, purpose: 'login', code: wrong(code) })).toMatchObject({
             error: { code: 'CHALLENGE_SUPERSEDED' },
           }),
         );
         expect(resent).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
         // ...and once the resend is undone, the first secret is current again with its one attempt left.
-        expect(await a!.flow.inspect(s)).toMatchObject({ status: 'pending', attemptsRemaining: 1 });
-        expect(await a!.flow.verify({ ...s, purpose: 'login', code: wrong(code) })).toMatchObject({
+        expect(await a.flow.inspect(s)).toMatchObject({ status: 'pending', attemptsRemaining: 1 });
+        expect(await a.flow.verify({ ...s, purpose: 'login', code: wrong(code) })).toMatchObject({
           error: { code: 'INVALID_CODE', attemptsRemaining: 0 },
         });
-        expect(await a!.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
+        expect(await a.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
           error: { code: 'ATTEMPTS_EXCEEDED' },
         });
       });
 
-      it('a start made while a resend was on the way stays current: its code works, the older one is superseded', async () => {
-        const {
-          servers: [a, b],
-          clock,
-          failAfter,
-        } = withSlowFailingSender();
-        const email = freshEmail();
-        const s = must(await a!.flow.start({ email, purpose: 'login' }));
-        const oldCode = a!.outbox.lastCode(email);
-        clock.advance(30_000);
-        let newer: Awaited<ReturnType<MailboxFlow['start']>> | undefined;
-        const resent = await failAfter(b!.flow.resend(s), async () => {
-          newer = await a!.flow.start({ email, purpose: 'login' });
+      // A start on a while b's resend (or b's own start) of the same mailbox and purpose is on its way.
+      for (const failing of ['resend', 'start'] as const) {
+        it(`a start made while a ${failing} was on the way stays current: its code works, older ones are superseded`, async () => {
+          const { a, b, email, s, code, failAfter } = await startedWithSlowFailingB();
+          let newer: Awaited<ReturnType<MailboxFlow['start']>> | undefined;
+          const sending = failing === 'resend' ? b.flow.resend(s) : b.flow.start({ email, purpose: 'login' });
+          const failed = await failAfter(sending, async () => {
+            newer = await a.flow.start({ email, purpose: 'login' });
+          });
+          expect(failed).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
+          const t = must(newer!);
+          const newCode = a.outbox.lastCode(email);
+          expect(await a.flow.inspect(s)).toMatchObject({ status: 'superseded' });
+          expect(await a.flow.verify({ ...s, purpose: 'login', code })).toMatchObject({
+            error: { code: 'CHALLENGE_SUPERSEDED' },
+          });
+          // The first email's code typed with the newest secret: superseded, no attempt spent.
+          expect(await a.flow.verify({ ...t, purpose: 'login', code })).toMatchObject({
+            error: { code: 'CHALLENGE_SUPERSEDED' },
+          });
+          expect(await a.flow.inspect(t)).toMatchObject({ status: 'pending', attemptsRemaining: 5 });
+          must(await a.flow.verify({ ...t, purpose: 'login', code: newCode }));
         });
-        expect(resent).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
-        const t = must(newer!);
-        const newCode = a!.outbox.lastCode(email);
-        expect(await a!.flow.inspect(s)).toMatchObject({ status: 'superseded' });
-        // The first email's code typed with the newest secret: superseded, no attempt spent.
-        expect(await a!.flow.verify({ ...t, purpose: 'login', code: oldCode })).toMatchObject({
-          error: { code: 'CHALLENGE_SUPERSEDED' },
-        });
-        expect(await a!.flow.inspect(t)).toMatchObject({ status: 'pending', attemptsRemaining: 5 });
-        must(await a!.flow.verify({ ...t, purpose: 'login', code: newCode }));
-      });
-
-      it('a start made while another start was on the way stays current; the failed one never verifies', async () => {
-        const {
-          servers: [a, b],
-          failAfter,
-        } = withSlowFailingSender();
-        const email = freshEmail();
-        const first = must(await a!.flow.start({ email, purpose: 'login' }));
-        const firstCode = a!.outbox.lastCode(email);
-        let newer: Awaited<ReturnType<MailboxFlow['start']>> | undefined;
-        const failed = await failAfter(b!.flow.start({ email, purpose: 'login' }), async () => {
-          newer = await a!.flow.start({ email, purpose: 'login' });
-        });
-        expect(failed).toMatchObject({ ok: false, error: { code: 'SEND_FAILED' } });
-        const t = must(newer!);
-        expect(await a!.flow.inspect(first)).toMatchObject({ status: 'superseded' });
-        expect(await a!.flow.verify({ ...first, purpose: 'login', code: firstCode })).toMatchObject({
-          error: { code: 'CHALLENGE_SUPERSEDED' },
-        });
-        must(await a!.flow.verify({ ...t, purpose: 'login', code: a!.outbox.lastCode(email) }));
-      });
+      }
 
       it('with nothing in between, a failed resend leaves the challenge exactly as before it', async () => {
-        const {
-          servers: [a, b],
-          clock,
-          failAfter,
-        } = withSlowFailingSender();
-        const email = freshEmail();
-        const s = must(await a!.flow.start({ email, purpose: 'login' }));
-        const code = a!.outbox.lastCode(email);
-        const before = await a!.flow.inspect(s);
-        clock.advance(30_000);
-        expect(await failAfter(b!.flow.resend(s), async () => {})).toMatchObject({
+        const { a, b, s, code, clock, failAfter } = await startedWithSlowFailingB();
+        const before = await a.flow.inspect(s);
+        expect(await failAfter(b.flow.resend(s), async () => {})).toMatchObject({
           error: { code: 'SEND_FAILED' },
         });
-        // Same state (the resend's cooldown restarts from the first send, which is already past).
-        expect(await a!.flow.inspect(s)).toEqual({ ...before, resendAvailableAt: clock.now() });
-        must(await a!.flow.verify({ ...s, purpose: 'login', code }));
+        expect(await a.flow.inspect(s)).toEqual({ ...before, resendAvailableAt: clock.now() });
+        must(await a.flow.verify({ ...s, purpose: 'login', code }));
       });
     });
 
