@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMailboxChallenge } from '../../src/create.js';
 import { generateKey, parseKeys } from '../../src/keys.js';
 import { resolveKeys } from '../../src/lib/_keys.js';
@@ -34,8 +34,26 @@ describe('generateKey', () => {
     expect(parseKeys(`${key.id}:${key.secret}`)).toEqual([key]);
   });
 
-  it('defaults the id to a date stamp kYYYYMMDD', () => {
-    expect(generateKey().id).toMatch(/^k20\d{6}$/);
+  it('defaults the id to a UTC time stamp to the second: two keys a day apart sort by age, and never clash', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(new Date('2026-11-30T09:05:07.999Z'));
+      const morning = generateKey().id;
+      vi.setSystemTime(new Date('2026-11-30T17:45:00.000Z'));
+      const evening = generateKey().id;
+      expect(morning).toBe('k20261130T090507');
+      expect(evening).toBe('k20261130T174500');
+      // Rotation names records by the smallest id: older ids, the date-only ones of earlier versions too,
+      // sort first.
+      expect(['k20261201T000000', evening, 'k20261130', morning].sort()).toEqual([
+        'k20261130',
+        morning,
+        evening,
+        'k20261201T000000',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never repeats a secret', () => {
