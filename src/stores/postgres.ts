@@ -166,7 +166,9 @@ const column = (rows: unknown[], name: string): unknown => (rows[0] as Record<st
  *
  * Each flow step is one short transaction on one row, the mailbox's record: an advisory lock on the
  * key's hash (so even the first steps on a missing row queue), a read, the flow's rules applied in this
- * process (the same code every store runs), and a write. `inspect` is one read. Any isolation level works.
+ * process (the same code every store runs), and a write. `inspect` is one read. Each step runs at READ
+ * COMMITTED whatever the session's default isolation level: under REPEATABLE READ or SERIALIZABLE, a step
+ * queued on the lock would read the record as it was before the step it waited for.
  *
  * Time: the flow's clock decides every rule; a row's `expires_at` (the database's clock plus the record's
  * remaining lifetime) only says when it may be swept, so app and database clocks need not agree.
@@ -252,12 +254,22 @@ export function postgresStore(
     return result.rows;
   }
 
-  /** Runs `fn` in one transaction on one connection. */
+  /**
+   * Runs `fn` in one READ COMMITTED transaction on one connection, whatever the session's default: under
+   * REPEATABLE READ or SERIALIZABLE the snapshot is taken before the step's lock is granted, so a queued
+   * step would read the record as it was before the step it waited for (failing on conflicts, or writing
+   * back a row that step deleted).
+   */
   async function transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T> {
-    if (pglite) return client.transaction!(fn);
+    if (pglite) {
+      return client.transaction!(async (tx) => {
+        await tx.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        return fn(tx);
+      });
+    }
     const connection = await client.connect!();
     try {
-      await connection.query('BEGIN');
+      await connection.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const result = await fn(connection);
       await connection.query('COMMIT');
       connection.release();

@@ -233,8 +233,8 @@ describe.skipIf(!serverBinDir)('postgresStore on a real PostgreSQL server (pg Po
   let other: pg.Pool;
   const table = freshTable('conformance');
 
-  const newPool = (max: number) => {
-    const p = new pg.Pool({ ...server.config, max });
+  const newPool = (max: number, options?: string) => {
+    const p = new pg.Pool({ ...server.config, max, ...(options ? { options } : {}) });
     p.on('error', () => {}); // an idle client losing its connection must not crash the run
     return p;
   };
@@ -242,7 +242,9 @@ describe.skipIf(!serverBinDir)('postgresStore on a real PostgreSQL server (pg Po
   beforeAll(async () => {
     server = await startPostgresServer(serverBinDir!);
     pool = newPool(10);
-    other = newPool(10);
+    // The other app server's sessions default to SERIALIZABLE (as some databases are configured): every
+    // step must still run at READ COMMITTED, or queued steps read stale records and fail on conflicts.
+    other = newPool(10, '-c default_transaction_isolation=serializable');
   }, 60_000);
   afterAll(async () => {
     await pool?.end();
