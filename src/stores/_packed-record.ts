@@ -138,6 +138,8 @@ function putTime(t: number, from: number): number {
 function putEntry(e: ChallengeEntry, base: number): void {
   putString(e.id);
   putUint(e.gen);
+  // One number for both: a count that is not a whole number >= 0 would decode as another status.
+  if (!(e.attempts >= 0 && Number.isSafeInteger(e.attempts))) unpackable();
   putUint(e.attempts * 4 + statusCode(e.status));
   putTime(e.firstSentAt, base);
   putTime(e.lastSentAt, e.firstSentAt);
