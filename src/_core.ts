@@ -9,7 +9,7 @@ export { escapeHtml } from './email/_escape.js';
 export { CODE_STRING_SLOTS, fillStrings, parseSlots, slotNames, TAG, VALUE_SLOTS } from './email/_fill.js';
 export { makeCompiledTemplate } from './email/compiled-template.js';
 export { httpStatusOf, invalidInput } from './errors.js';
-export { applyStepInPlace } from './flow/state.js';
+export { applyStepInPlace, RETENTION_SLACK_MS } from './flow/state.js';
 export * from './index.js';
 export { parseEmail } from './lib/_address.js';
 export { concatBytes } from './lib/_bytes.js';

@@ -115,6 +115,12 @@ export type StepReply =
     }
   | { ok: false; error: StepError; retryAfterMs?: number; attemptsRemaining?: number };
 
+/**
+ * What a shared store adds to a record's lifetime (`expiresAt - now`) before it may drop it: app servers'
+ * clocks disagree a little, and one whose clock is behind must not find a record gone that the rules keep.
+ */
+export const RETENTION_SLACK_MS = 60_000;
+
 /** Most challenges remembered per purpose (older ones answer CHALLENGE_SUPERSEDED), and stale code tags. */
 const MAX_CHALLENGES_PER_PURPOSE = 4;
 const MAX_STALE_CODE_TAGS = 4;

@@ -1,6 +1,6 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStepInPlace, decodeRecord, encodeRecord } from '../flow/state.js';
+import { applyStepInPlace, decodeRecord, encodeRecord, RETENTION_SLACK_MS } from '../flow/state.js';
 
 /** What a key-value system with versioned writes (DynamoDB, etcd, a KV with ETags) provides. */
 export interface CompareAndSetAdapter {
@@ -73,7 +73,7 @@ export function compareAndSetStore(
         );
         if (step.kind === 'inspect') return reply;
         if (current === null && record === null) return reply; // nothing stored, nothing to store
-        const ttlMs = Math.max(1, (expiresAt ?? step.now) - step.now);
+        const ttlMs = (expiresAt ?? step.now) - step.now + RETENTION_SLACK_MS;
         const written = await adapter.write(key, record ? encodeRecord(record) : null, {
           version: current ? current.version : null,
           ttlMs,

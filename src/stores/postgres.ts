@@ -1,6 +1,12 @@
 import type { ChallengeStore } from '../adapters.js';
 import { invalidInput } from '../errors.js';
-import { applyStepInPlace, decodeRecord, encodeRecord, type MailboxRecord } from '../flow/state.js';
+import {
+  applyStepInPlace,
+  decodeRecord,
+  encodeRecord,
+  type MailboxRecord,
+  RETENTION_SLACK_MS,
+} from '../flow/state.js';
 
 /** Runs SQL: `query(text, values)` resolving to `{ rows }`. */
 export interface PostgresQueryable {
@@ -59,8 +65,6 @@ export class PostgresStoreReplyError extends Error {
 }
 
 const DEFAULT_TABLE = 'mailbox_challenge_records';
-/** Records outlive the rules' retention by this much, for clock skew between app servers. */
-const RETENTION_SLACK_MS = 60_000;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const MAX_TABLE_LENGTH = 63 - '_expires_at_idx'.length;
 const SWEEP_BATCH = 10_000;

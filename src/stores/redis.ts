@@ -2,6 +2,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ChallengeStore, StepReply } from '../adapters.js';
 import { invalidInput } from '../errors.js';
+import { RETENTION_SLACK_MS } from '../flow/state.js';
 import { STEP_SCRIPT } from './_redis-step.js';
 
 /**
@@ -59,8 +60,6 @@ const script = (source: string): Script => {
   };
 };
 const SCRIPT = script(STEP_SCRIPT);
-/** Records outlive the rules' retention by this much, for clock skew between app servers. */
-const RETENTION_SLACK_MS = '60000';
 
 type Run = (script: Script, key: string, args: string[]) => Promise<unknown>;
 
@@ -151,7 +150,7 @@ export function redisStore(client: RedisStoreClient, options: RedisStoreOptions 
 
   return {
     async step(key, step) {
-      const reply = await run(SCRIPT, prefix + key, [JSON.stringify(step), RETENTION_SLACK_MS]);
+      const reply = await run(SCRIPT, prefix + key, [JSON.stringify(step), String(RETENTION_SLACK_MS)]);
       const text =
         typeof reply === 'string' ? reply : reply instanceof Uint8Array ? decoder.decode(reply) : null;
       if (text === null) throw replyError(reply);

@@ -64,6 +64,30 @@ function versionedMap(): CompareAndSetAdapter & { clear(): void } {
   }));
 }
 
+describe('compareAndSetStore', () => {
+  it("asks the adapter to keep a record the rules' retention plus a minute, for app servers' clock skew", async () => {
+    const map = versionedMap();
+    const ttls: number[] = [];
+    const adapter: CompareAndSetAdapter = {
+      read: map.read,
+      write: (key, value, options) => {
+        ttls.push(options.ttlMs);
+        return map.write(key, value, options);
+      },
+    };
+    const flow = createMailboxFlow({
+      keys: [generateKey('k')],
+      sender: createTestOutbox(),
+      appName: 'Acme',
+      store: compareAndSetStore(adapter),
+      policy: { ttlSeconds: 600, resendWindowSeconds: 3_600 },
+    });
+    must(await flow.start({ email: 'ada@example.com', purpose: 'login' }));
+    // Retained for the resend window (an hour after the first send, longer than the 10-minute code).
+    expect(ttls).toEqual([3_600_000 + 60_000]);
+  });
+});
+
 describe('compareAndSetStore over a broken adapter', () => {
   it('a write() that resolves to anything but a boolean fails closed: STORE_UNAVAILABLE, nothing sent', async () => {
     for (const answer of [{ ok: false }, 'OK', 1, undefined]) {
