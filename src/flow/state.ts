@@ -495,11 +495,20 @@ function rollBack(r: MailboxRecord, u: Undo): void {
     e.lastSentAt = u.previous.lastSentAt;
     e.locale = u.previous.locale;
   }
-  // The order and the stale tags only when nothing newer came since; else the newer one stays current
-  // and the tags keep answering CHALLENGE_SUPERSEDED for the older codes.
-  if (!wasCurrent) return;
-  const at = list.findIndex((c) => c.id === u.previousCurrent);
-  if (at >= 0) list.push(...list.splice(at, 1));
+  // When this step's email made the current code, the current one is again the challenge whose newest
+  // email still stands: the latest lastSentAt. Not simply `previousCurrent`: the send that made that one
+  // current may itself have failed since. On a tie (one millisecond), `previousCurrent`, else the later in
+  // the list. When something newer is current, it stays, and the tags keep answering
+  // CHALLENGE_SUPERSEDED for the older codes.
+  if (!wasCurrent || list.length === 0) return;
+  let newest = 0;
+  for (let j = 1; j < list.length; j++) {
+    const a = list[j]!.lastSentAt;
+    const b = list[newest]!.lastSentAt;
+    if (a > b || (a === b && list[newest]!.id !== u.previousCurrent)) newest = j;
+  }
+  list.push(...list.splice(newest, 1));
+  if (list[list.length - 1]!.id !== u.previousCurrent) return;
   for (const tag of u.staleAdded) {
     const t = state.staleCodeTags.lastIndexOf(tag);
     if (t >= 0) state.staleCodeTags.splice(t, 1);

@@ -169,13 +169,14 @@ local function roll_back(u)
     e.lastSentAt = u.previous.lastSentAt
     e.locale = u.previous.locale
   end
-  if not was_current then return end
-  for j, c in ipairs(list) do
-    if c.id == u.previousCurrent then
-      table.insert(list, table.remove(list, j))
-      break
-    end
+  if not was_current or #list == 0 then return end
+  local newest = 1
+  for j = 2, #list do
+    local a, b = list[j].lastSentAt, list[newest].lastSentAt
+    if a > b or (a == b and list[newest].id ~= u.previousCurrent) then newest = j end
   end
+  table.insert(list, table.remove(list, newest))
+  if list[#list].id ~= u.previousCurrent then return end
   for _, tag in ipairs(u.staleAdded) do
     for j = #state.staleCodeTags, 1, -1 do
       if state.staleCodeTags[j] == tag then table.remove(state.staleCodeTags, j) break end

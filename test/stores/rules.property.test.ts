@@ -35,7 +35,8 @@ type Action =
   | ({ do: 'resend'; tag: number } & Target)
   | ({ do: 'verify'; matched: boolean; tag: number } & Target)
   | ({ do: 'inspect' | 'cancel' } & Target)
-  | { do: 'release' }
+  /** Fails one of the emails still on their way (`which`-th of them, oldest first), in any order. */
+  | { do: 'release'; which: number }
   | { do: 'notice' };
 
 const usually = <T>(common: T, rest: fc.Arbitrary<T>) =>
@@ -78,19 +79,23 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ do: fc.constantFrom('inspect' as const, 'cancel' as const), ...target }),
   },
-  { weight: 1, arbitrary: fc.record({ do: fc.constant('release' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ do: fc.constant('release' as const), which: usually(0, fc.nat({ max: 3 })) }),
+  },
   { weight: 1, arbitrary: fc.record({ do: fc.constant('notice' as const) }) },
 );
 
 /**
  * Turns actions into steps on one clock, as flows would send them: every start draws a new challengeId;
  * other steps name a challenge started before (with the generation its newest secret carries, or an older
- * or newer one), or one never started. A release undoes the latest start or resend.
+ * or newer one), or one never started. A start or resend's email stays on its way until a release fails
+ * it, in any order (several may be on their way); one never released was delivered.
  */
 function* stepsOf(actions: Action[], start: number): Generator<FlowStep, void, StepReply> {
   let now = start;
   const started: Array<{ id: string; purpose: string; gen: number }> = [];
-  let lastSend: { now: number; undo: Extract<StepReply, { ok: true }>['undo'] } | null = null;
+  const onTheWay: Array<{ now: number; undo: Extract<StepReply, { ok: true }>['undo'] }> = [];
   const ref = (t: Target) => {
     const c = started[started.length - 1 - t.id] ?? { id: `never-${t.id}`, purpose: 'login', gen: 1 };
     const gen = t.gen === 'newest' ? c.gen : t.gen === 'older' ? Math.max(1, c.gen - 1) : c.gen + 1;
@@ -130,13 +135,14 @@ function* stepsOf(actions: Action[], start: number): Generator<FlowStep, void, S
     } else if (a.do === 'notice') {
       s = { ...base, kind: 'notice' };
     } else {
-      if (!lastSend) continue;
-      s = { ...base, kind: 'release', sentAt: lastSend.now, undo: lastSend.undo };
-      lastSend = null;
+      if (onTheWay.length === 0) continue;
+      const which = (a as Extract<Action, { do: 'release' }>).which;
+      const [failed] = onTheWay.splice(which % onTheWay.length, 1);
+      s = { ...base, kind: 'release', sentAt: failed!.now, undo: failed!.undo };
     }
     const reply: StepReply = yield s;
     if ((s.kind === 'start' || s.kind === 'resend') && reply.ok) {
-      lastSend = { now, undo: reply.undo };
+      onTheWay.push({ now, undo: reply.undo });
       if (entry) entry.gen = reply.gen;
     }
   }
@@ -160,6 +166,9 @@ describe('the JavaScript rules keep every cap, whatever the sequence (fast-check
         const failures: number[] = [];
         const attempts = new Map<string, number>();
         const closed = new Set<string>();
+        // Every start or resend whose email was not failed, oldest first: the newest one of a purpose is
+        // the only challenge whose code may verify ("only the newest code works", whatever failed).
+        const standing: Array<{ purpose: string; id: string; gen: number }> = [];
         const steps = stepsOf(list, Date.UTC(2026, 0, 1));
         let next = steps.next();
         while (!next.done) {
@@ -170,6 +179,21 @@ describe('the JavaScript rules keep every cap, whatever the sequence (fast-check
           if ((s.kind === 'start' || s.kind === 'resend' || s.kind === 'notice') && reply.ok)
             sends.push(s.now);
           if (s.kind === 'release') sends.splice(sends.lastIndexOf(s.sentAt), 1);
+          if ((s.kind === 'start' || s.kind === 'resend') && reply.ok)
+            standing.push({ purpose: s.purpose, id: s.challengeId, gen: reply.gen });
+          if (s.kind === 'release' && s.undo) {
+            const { challengeId, gen } = s.undo;
+            standing.splice(
+              standing.findIndex((x) => x.id === challengeId && x.gen === gen),
+              1,
+            );
+          }
+          if (s.kind === 'verify' && reply.ok) {
+            const newest = standing.filter((x) => x.purpose === s.purpose).at(-1);
+            expect(newest?.id, 'verified a challenge whose email is not the newest standing one').toBe(
+              s.challengeId,
+            );
+          }
           if (s.kind === 'start' && reply.ok) {
             attempts.set(id, 0);
             closed.delete(id);
@@ -211,6 +235,24 @@ describe('the JavaScript rules keep every cap, whatever the sequence (fast-check
         numRuns: runs * 4,
         // Found by CI once: a cancel carrying a newer generation than the record must still end it.
         examples: [
+          // Found by review: two emails fail, the first released first; the second's release made current
+          // again the challenge only the first (already failed) one had made current, whose older code
+          // then verified while the newest delivered one answered CHALLENGE_SUPERSEDED.
+          [
+            [
+              { do: 'start', purpose: 0, tag: 0 },
+              { do: 'advance', ms: 60_000 },
+              { do: 'start', purpose: 0, tag: 1 },
+              { do: 'advance', ms: 60_000 },
+              { do: 'resend', tag: 2, id: 1, gen: 'newest', otherPurpose: false },
+              { do: 'start', purpose: 0, tag: 3 },
+              // On their way: both starts (delivered, never failed), the resend, the third start.
+              { do: 'release', which: 2 },
+              { do: 'release', which: 2 },
+              { do: 'verify', matched: true, tag: 0, id: 2, gen: 'older', otherPurpose: false },
+              { do: 'verify', matched: true, tag: 0, id: 1, gen: 'newest', otherPurpose: false },
+            ],
+          ],
           [
             [
               { do: 'start', purpose: 0, tag: 0 },
