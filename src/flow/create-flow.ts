@@ -194,7 +194,7 @@ export interface MailboxFlow {
   cancel(input: ChallengeRef): Promise<Result<Record<never, never>>>;
   /**
    * Sends the notice to the old address on an email change. Codes filling the send limits never keep it
-   * from going; notices are capped at twice each limit (RATE_LIMITED beyond) and count against later codes.
+   * from going: the limits count notices on their own (RATE_LIMITED beyond). A notice counts against later codes.
    */
   notifyEmailChange(input: EmailChangeNoticeRequest): Promise<Result<Record<never, never>>>;
   /** The resolved policy in force. */

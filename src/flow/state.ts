@@ -38,6 +38,11 @@ export interface MailboxRecord {
   sends: number[];
   /** Wrong-code times inside the failure window, ascending. */
   failures: number[];
+  /**
+   * Email-change notice times inside the longest send window, ascending; absent when there are none. Each
+   * is in `sends` too (a notice counts against later codes); here they are capped on their own.
+   */
+  notices?: number[];
   purposes: Record<string, PurposeState>;
 }
 
@@ -162,15 +167,9 @@ function availableAt(times: number[], now: number, limit: { max: number; windowM
   return live.length < limit.max ? now : live[live.length - limit.max]! + limit.windowMs;
 }
 
-/**
- * When every send limit allows one more email (each limit's wait, the longest of them). `scale` widens
- * every limit: notices use 2 (see the `notice` step).
- */
-const sendAvailableAt = (r: MailboxRecord, s: StepBase, scale = 1) =>
-  s.limits.sendLimits.reduce(
-    (at, l) => Math.max(at, availableAt(r.sends, s.now, { max: l.max * scale, windowMs: l.windowMs })),
-    s.now,
-  );
+/** When every send limit allows one more of `times` (each limit's wait, the longest of them). */
+const sendAvailableAt = (r: MailboxRecord, s: StepBase, times = r.sends) =>
+  s.limits.sendLimits.reduce((at, l) => Math.max(at, availableAt(times, s.now, l)), s.now);
 
 const failuresLeft = (r: MailboxRecord, s: StepBase) =>
   Math.max(0, s.limits.failureLimit.max - inWindow(r.failures, s.now, s.limits.failureLimit.windowMs).length);
@@ -191,6 +190,10 @@ function prune(r: MailboxRecord, s: StepBase): void {
   const longestSend = longestSendWindow(s.limits);
   r.sends = inWindow(r.sends, s.now, longestSend);
   r.failures = inWindow(r.failures, s.now, s.limits.failureLimit.windowMs);
+  if (r.notices) {
+    r.notices = inWindow(r.notices, s.now, longestSend);
+    if (r.notices.length === 0) delete r.notices;
+  }
   for (const purpose in r.purposes) {
     if (!Object.hasOwn(r.purposes, purpose)) continue;
     const state = r.purposes[purpose]!;
@@ -452,19 +455,27 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       return describe(r, s, e);
     }
     case 'notice': {
-      // Codes alone never fill more than each limit's `max`, so whoever changed the address cannot spend
-      // the old mailbox's limits first to keep its owner from hearing of it. Notices get up to twice each
-      // limit: without a cap, a session could mail-bomb the old address and grow its record without end.
-      // A notice counts against later codes.
-      const at = sendAvailableAt(r, s, 2);
+      // Capped by the send limits over notices alone: codes never keep one from going, so whoever changed
+      // the address cannot spend the old mailbox's limits first to keep its owner from hearing of it,
+      // while a session cannot mail-bomb the old address or grow its record without end. A notice counts
+      // against later codes.
+      const at = sendAvailableAt(r, s, r.notices ?? []);
       if (at > s.now) return refuse('RATE_LIMITED', { retryAfterMs: at - s.now });
       insertSorted(r.sends, s.now);
+      r.notices ??= [];
+      insertSorted(r.notices, s.now);
       return settled('pending');
     }
     case 'release': {
       const at = r.sends.lastIndexOf(s.sentAt);
       if (at >= 0) r.sends.splice(at, 1);
       if (s.undo) rollBack(r, s.undo);
+      else if (r.notices) {
+        // A notice (the only send without an undo).
+        const n = r.notices.lastIndexOf(s.sentAt);
+        if (n >= 0) r.notices.splice(n, 1);
+        if (r.notices.length === 0) delete r.notices;
+      }
       return settled('pending');
     }
   }
@@ -535,7 +546,9 @@ function cloneRecord(r: MailboxRecord): MailboxRecord {
       staleCodeTags: [...state.staleCodeTags],
     });
   }
-  return { v: 1, sends: [...r.sends], failures: [...r.failures], purposes };
+  const copy: MailboxRecord = { v: 1, sends: [...r.sends], failures: [...r.failures], purposes };
+  if (r.notices) copy.notices = [...r.notices];
+  return copy;
 }
 
 /**
@@ -575,5 +588,7 @@ export function decodeRecord(text: string): MailboxRecord {
   for (const [p, state] of Object.entries(raw.purposes ?? {})) {
     setPurpose(purposes, p, { challenges: list(state.challenges), staleCodeTags: list(state.staleCodeTags) });
   }
-  return { v: 1, sends: list(raw.sends), failures: list(raw.failures), purposes };
+  const record: MailboxRecord = { v: 1, sends: list(raw.sends), failures: list(raw.failures), purposes };
+  if (raw.notices !== undefined) record.notices = list(raw.notices);
+  return record;
 }

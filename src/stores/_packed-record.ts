@@ -7,6 +7,7 @@
 //   0x01, base (6 bytes, big-endian epoch ms: the record's expiry, read alone by the sweep),
 //   sends: count, then newest first, each as the zigzag distance from the one after it (the newest from base),
 //   failures: the same,
+//   notices: the same (none: count 0),
 //   purposes: count, then per purpose: its name (a word), its challenges: count, then per challenge:
 //     id (string), gen, attempts*4+status, firstSentAt (back from base), lastSentAt (from firstSentAt),
 //     expiresAt (from lastSentAt), codeTag (string), locale (a word);
@@ -165,6 +166,9 @@ function putRecord(r: MailboxRecord, base: number): void {
   bytes[at++] = low & 0xff;
   putTimes(r.sends, base);
   putTimes(r.failures, base);
+  // Absent reads back as absent: an empty list present would not, so it takes the JSON form.
+  if (r.notices?.length === 0) unpackable();
+  putTimes(r.notices ?? [], base);
   const names = Object.keys(r.purposes);
   putUint(names.length);
   for (const name of names) {
@@ -291,6 +295,7 @@ function getRecord(): MailboxRecord {
   pos = 7;
   const sends = getTimes(base);
   const failures = getTimes(base);
+  const notices = getTimes(base);
   const purposes: Record<string, PurposeState> = {};
   for (let p = getUint(); p > 0; p--) {
     const name = getString();
@@ -304,7 +309,9 @@ function getRecord(): MailboxRecord {
     else purposes[name] = { challenges, staleCodeTags };
   }
   if (pos !== text.length) throw corrupt();
-  return { v: 1, sends, failures, purposes };
+  const record: MailboxRecord = { v: 1, sends, failures, purposes };
+  if (notices.length > 0) record.notices = notices;
+  return record;
 }
 
 /**
@@ -346,7 +353,7 @@ const defineOwn = (o: object, name: string, value: unknown) =>
 // ---- the JSON form, for what the compact one cannot hold ----
 
 type JsonEntry = [string, number, number, number, number, number, number, string, string];
-type JsonRecord = [number, number[], number[], Array<[string, JsonEntry[], string[]]>];
+type JsonRecord = [number, number[], number[], Array<[string, JsonEntry[], string[]]>, number[]?];
 
 function packJson(r: MailboxRecord, base: number): string {
   const packed: JsonRecord = [
@@ -369,6 +376,7 @@ function packJson(r: MailboxRecord, base: number): string {
       state.staleCodeTags,
     ]),
   ];
+  if (r.notices) packed.push(r.notices);
   // JSON holds every finite number exactly, but not NaN or Infinity: refuse rather than store a changed record.
   return JSON.stringify(packed, (_, v) => {
     if (typeof v === 'number' && !Number.isFinite(v))
@@ -379,9 +387,10 @@ function packJson(r: MailboxRecord, base: number): string {
 
 function unpackJson(json: string): MailboxRecord {
   const raw = JSON.parse(json) as unknown;
-  if (!Array.isArray(raw) || raw.length !== 4) throw corrupt();
-  const [, sends, failures, list] = raw as JsonRecord;
+  if (!Array.isArray(raw) || (raw.length !== 4 && raw.length !== 5)) throw corrupt();
+  const [, sends, failures, list, notices] = raw as JsonRecord;
   if (!Array.isArray(sends) || !Array.isArray(failures) || !Array.isArray(list)) throw corrupt();
+  if (notices !== undefined && !Array.isArray(notices)) throw corrupt();
   const purposes: Record<string, PurposeState> = {};
   for (const [p, entries, staleCodeTags] of list) {
     if (!Array.isArray(entries) || !Array.isArray(staleCodeTags)) throw corrupt();
@@ -397,5 +406,7 @@ function unpackJson(json: string): MailboxRecord {
       staleCodeTags,
     });
   }
-  return { v: 1, sends, failures, purposes };
+  const record: MailboxRecord = { v: 1, sends, failures, purposes };
+  if (notices !== undefined) record.notices = notices;
+  return record;
 }

@@ -33,11 +33,9 @@ local function available_at(times, now, limit)
   return live[#live - limit.max + 1] + limit.windowMs
 end
 
-local function send_available_at(scale)
+local function send_available_at(times)
   local at = s.now
-  for _, l in ipairs(L.sendLimits) do
-    at = math.max(at, available_at(r.sends, s.now, { max = l.max * scale, windowMs = l.windowMs }))
-  end
+  for _, l in ipairs(L.sendLimits) do at = math.max(at, available_at(times, s.now, l)) end
   return at
 end
 
@@ -56,6 +54,12 @@ end
 -- prune: what no rule can read any more leaves the record
 r.sends = in_window(r.sends, s.now, longest_send())
 r.failures = in_window(r.failures, s.now, L.failureLimit.windowMs)
+if type(r.notices) == 'table' then
+  r.notices = in_window(r.notices, s.now, longest_send())
+  if #r.notices == 0 then r.notices = nil end
+else
+  r.notices = nil
+end
 for purpose, state in pairs(r.purposes) do
   local kept = {}
   for _, e in ipairs(state.challenges) do if entry_end(e) > s.now then kept[#kept + 1] = e end end
@@ -95,7 +99,7 @@ local function describe(gen, e, undo)
   if status == 'pending' and not (list[#list] == e and gen == e.gen) then status = 'superseded' end
   local resend = NULL
   if e.status == 'pending' and s.now < e.firstSentAt + L.resendWindowMs then
-    resend = math.max(send_available_at(1), e.lastSentAt + L.resendCooldownMs)
+    resend = math.max(send_available_at(r.sends), e.lastSentAt + L.resendCooldownMs)
   end
   return {
     ok = true, status = status, gen = e.gen,
@@ -120,7 +124,7 @@ end
 local function reserve_send()
   local budget = available_at(r.failures, s.now, L.failureLimit)
   if budget > s.now then return refuse('ATTEMPTS_EXCEEDED', { retryAfterMs = budget - s.now }) end
-  local send = send_available_at(1)
+  local send = send_available_at(r.sends)
   if send > s.now then return refuse('RATE_LIMITED', { retryAfterMs = send - s.now }) end
   insert_sorted(r.sends, s.now)
   return nil
@@ -270,15 +274,24 @@ local function run()
     if e.status == 'pending' then e.status = 'cancelled' end
     return describe(s.gen, e, nil)
   elseif kind == 'notice' then
-    local at = send_available_at(2)
+    local at = send_available_at(r.notices or {})
     if at > s.now then return refuse('RATE_LIMITED', { retryAfterMs = at - s.now }) end
     insert_sorted(r.sends, s.now)
+    if not r.notices then r.notices = {} end
+    insert_sorted(r.notices, s.now)
     return settled('pending')
   elseif kind == 'release' then
     for j = #r.sends, 1, -1 do
       if r.sends[j] == s.sentAt then table.remove(r.sends, j) break end
     end
-    if s.undo ~= NULL then roll_back(s.undo) end
+    if s.undo ~= NULL then
+      roll_back(s.undo)
+    elseif r.notices then
+      for j = #r.notices, 1, -1 do
+        if r.notices[j] == s.sentAt then table.remove(r.notices, j) break end
+      end
+      if #r.notices == 0 then r.notices = nil end
+    end
     return settled('pending')
   end
   return redis.error_reply('unknown step')

@@ -431,13 +431,15 @@ describe('the memory store packed form', () => {
         v: fc.constant(1 as const),
         sends: fc.array(time, { maxLength: 12 }),
         failures: fc.array(time, { maxLength: 12 }),
+        // Absent, or a list (empty too, which the rules never leave: it takes the JSON form).
+        notices: fc.array(time, { maxLength: 12 }),
         // `__proto__` too: the packed form keeps whatever own properties the record has.
         purposes: fc.dictionary(fc.oneof(word, fc.constant('__proto__')), state, {
           maxKeys: 8,
           noNullPrototype: true,
         }),
       },
-      { noNullPrototype: true },
+      { noNullPrototype: true, requiredKeys: ['v', 'sends', 'failures', 'purposes'] },
     );
     let compact = 0;
     fc.assert(
