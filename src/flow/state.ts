@@ -16,6 +16,12 @@ export interface ChallengeEntry {
   firstSentAt: number;
   /** The newest send: the next resend waits `resendCooldownMs` after it. */
   lastSentAt: number;
+  /**
+   * Order of the newest send among the purpose's challenges (each start or resend takes one more than any
+   * held): the current challenge is the one with the highest. A count, not a time, so app servers whose
+   * clocks disagree still agree on it. Absent in records of earlier releases (read as 0).
+   */
+  sendSeq?: number;
   expiresAt: number;
   /** Keyed tag of the newest code ({@link StepLimits} never sees a code): kept so that, once superseded, */
   /** typing it answers CHALLENGE_SUPERSEDED instead of costing an attempt. */
@@ -280,6 +286,13 @@ const settled = (status: ChallengeStatus): StepReply => ({
 
 const isReply = (x: ChallengeEntry | StepReply): x is StepReply => 'ok' in x;
 
+/** The send order a new start or resend of a purpose takes: one more than any challenge holds. */
+function nextSendSeq(state: PurposeState): number {
+  let seq = 0;
+  for (const e of state.challenges) if ((e.sendSeq ?? 0) > seq) seq = e.sendSeq!;
+  return seq + 1;
+}
+
 /** Reserves one email under the failure budget and the send limits, or says why not. */
 function reserveSend(r: MailboxRecord, s: StepBase): StepReply | null {
   const budget = availableAt(r.failures, s.now, s.limits.failureLimit);
@@ -369,6 +382,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
         status: 'pending',
         firstSentAt: s.now,
         lastSentAt: s.now,
+        sendSeq: nextSendSeq(state),
         expiresAt: s.expiresAt,
         codeTag: s.codeTag,
         locale: s.locale,
@@ -406,6 +420,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       state.challenges.push(e);
       e.gen += 1;
       e.lastSentAt = s.now;
+      e.sendSeq = nextSendSeq(state);
       e.codeTag = s.codeTag;
       e.expiresAt = s.expiresAt;
       if (s.locale !== null) e.locale = s.locale;
@@ -505,18 +520,23 @@ function rollBack(r: MailboxRecord, u: Undo): void {
     e.expiresAt = u.previous.expiresAt;
     e.lastSentAt = u.previous.lastSentAt;
     e.locale = u.previous.locale;
+    if (u.previous.sendSeq === undefined) delete e.sendSeq;
+    else e.sendSeq = u.previous.sendSeq;
   }
   // When this step's email made the current code, the current one is again the challenge whose newest
-  // email still stands: the latest lastSentAt. Not simply `previousCurrent`: the send that made that one
-  // current may itself have failed since. On a tie (one millisecond), `previousCurrent`, else the later in
-  // the list. When something newer is current, it stays, and the tags keep answering
-  // CHALLENGE_SUPERSEDED for the older codes.
+  // email still stands: the highest sendSeq (a count, so skewed clocks cannot reorder it). Not simply
+  // `previousCurrent`: the send that made that one current may itself have failed since. Records of
+  // earlier releases have no sendSeq: then the latest lastSentAt, and on a tie `previousCurrent`. When
+  // something newer is current, it stays, and the tags keep answering CHALLENGE_SUPERSEDED for older codes.
   if (!wasCurrent || list.length === 0) return;
   let newest = 0;
   for (let j = 1; j < list.length; j++) {
-    const a = list[j]!.lastSentAt;
-    const b = list[newest]!.lastSentAt;
-    if (a > b || (a === b && list[newest]!.id !== u.previousCurrent)) newest = j;
+    const a = list[j]!;
+    const b = list[newest]!;
+    const bySeq = (a.sendSeq ?? 0) - (b.sendSeq ?? 0);
+    const byTime = a.lastSentAt - b.lastSentAt;
+    if (bySeq > 0 || (bySeq === 0 && (byTime > 0 || (byTime === 0 && b.id !== u.previousCurrent))))
+      newest = j;
   }
   list.push(...list.splice(newest, 1));
   if (list[list.length - 1]!.id !== u.previousCurrent) return;

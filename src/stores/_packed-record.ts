@@ -9,8 +9,8 @@
 //   failures: the same,
 //   notices: the same (none: count 0),
 //   purposes: count, then per purpose: its name (a word), its challenges: count, then per challenge:
-//     id (string), gen, attempts*4+status, firstSentAt (back from base), lastSentAt (from firstSentAt),
-//     expiresAt (from lastSentAt), codeTag (string), locale (a word);
+//     id (string), gen, attempts*4+status, sendSeq, firstSentAt (back from base), lastSentAt (from
+//     firstSentAt), expiresAt (from lastSentAt), codeTag (string), locale (a word);
 //   and its stale code tags: count, then each (string).
 // A record this cannot express exactly (a time that is not a safe integer, say: the flow never makes one,
 // but a store takes any step) is kept as positional JSON instead, which starts with `[`.
@@ -142,6 +142,9 @@ function putEntry(e: ChallengeEntry, base: number): void {
   // One number for both: a count that is not a whole number >= 0 would decode as another status.
   if (!(e.attempts >= 0 && Number.isSafeInteger(e.attempts))) unpackable();
   putUint(e.attempts * 4 + statusCode(e.status));
+  // The rules give every entry one; one without (a record of an earlier release) keeps the JSON form.
+  if (e.sendSeq === undefined) unpackable();
+  putUint(e.sendSeq);
   putTime(e.firstSentAt, base);
   putTime(e.lastSentAt, e.firstSentAt);
   putTime(e.expiresAt, e.lastSentAt);
@@ -274,6 +277,7 @@ function getEntry(base: number): ChallengeEntry {
   const gen = getUint();
   const attemptsAndStatus = getUint();
   const status = STATUSES[attemptsAndStatus % 4]!;
+  const sendSeq = getUint();
   const firstSentAt = base - getInt();
   const lastSentAt = firstSentAt - getInt();
   const expiresAt = lastSentAt - getInt();
@@ -284,6 +288,7 @@ function getEntry(base: number): ChallengeEntry {
     status,
     firstSentAt,
     lastSentAt,
+    sendSeq,
     expiresAt,
     codeTag: getString(),
     locale: getString(),
@@ -352,7 +357,7 @@ const defineOwn = (o: object, name: string, value: unknown) =>
 
 // ---- the JSON form, for what the compact one cannot hold ----
 
-type JsonEntry = [string, number, number, number, number, number, number, string, string];
+type JsonEntry = [string, number, number, number, number, number, number, string, string, number?];
 type JsonRecord = [number, number[], number[], Array<[string, JsonEntry[], string[]]>, number[]?];
 
 function packJson(r: MailboxRecord, base: number): string {
@@ -362,17 +367,21 @@ function packJson(r: MailboxRecord, base: number): string {
     r.failures,
     Object.entries(r.purposes).map(([p, state]) => [
       p,
-      state.challenges.map((e) => [
-        e.id,
-        e.gen,
-        e.attempts,
-        statusIndex(e.status),
-        e.firstSentAt,
-        e.lastSentAt,
-        e.expiresAt,
-        e.codeTag,
-        e.locale,
-      ]),
+      state.challenges.map((e): JsonEntry => {
+        const entry: JsonEntry = [
+          e.id,
+          e.gen,
+          e.attempts,
+          statusIndex(e.status),
+          e.firstSentAt,
+          e.lastSentAt,
+          e.expiresAt,
+          e.codeTag,
+          e.locale,
+        ];
+        if (e.sendSeq !== undefined) entry.push(e.sendSeq);
+        return entry;
+      }),
       state.staleCodeTags,
     ]),
   ];
@@ -397,10 +406,22 @@ function unpackJson(json: string): MailboxRecord {
     if (Object.hasOwn(purposes, p)) throw corrupt();
     defineOwn(purposes, p, {
       challenges: entries.map(
-        ([id, gen, attempts, status, firstSentAt, lastSentAt, expiresAt, codeTag, locale]) => {
+        ([id, gen, attempts, status, firstSentAt, lastSentAt, expiresAt, codeTag, locale, sendSeq]) => {
           const named = STATUSES[status];
           if (named === undefined) throw corrupt();
-          return { id, gen, attempts, status: named, firstSentAt, lastSentAt, expiresAt, codeTag, locale };
+          const e: ChallengeEntry = {
+            id,
+            gen,
+            attempts,
+            status: named,
+            firstSentAt,
+            lastSentAt,
+            expiresAt,
+            codeTag,
+            locale,
+          };
+          if (sendSeq !== undefined) e.sendSeq = sendSeq;
+          return e;
         },
       ),
       staleCodeTags,

@@ -172,12 +172,17 @@ local function roll_back(u)
     e.expiresAt = u.previous.expiresAt
     e.lastSentAt = u.previous.lastSentAt
     e.locale = u.previous.locale
+    e.sendSeq = u.previous.sendSeq
   end
   if not was_current or #list == 0 then return end
   local newest = 1
   for j = 2, #list do
-    local a, b = list[j].lastSentAt, list[newest].lastSentAt
-    if a > b or (a == b and list[newest].id ~= u.previousCurrent) then newest = j end
+    local a, b = list[j], list[newest]
+    local by_seq = (a.sendSeq or 0) - (b.sendSeq or 0)
+    local by_time = a.lastSentAt - b.lastSentAt
+    if by_seq > 0 or (by_seq == 0 and (by_time > 0 or (by_time == 0 and b.id ~= u.previousCurrent))) then
+      newest = j
+    end
   end
   table.insert(list, table.remove(list, newest))
   if list[#list].id ~= u.previousCurrent then return end
@@ -186,6 +191,12 @@ local function roll_back(u)
       if state.staleCodeTags[j] == tag then table.remove(state.staleCodeTags, j) break end
     end
   end
+end
+
+local function next_send_seq(state)
+  local seq = 0
+  for _, c in ipairs(state.challenges) do if (c.sendSeq or 0) > seq then seq = c.sendSeq end end
+  return seq + 1
 end
 
 local function copy(e)
@@ -206,7 +217,8 @@ local function run()
     local added = {}
     if previous and previous.status == 'pending' then push_stale(state, previous.codeTag, added) end
     local e = { id = s.challengeId, gen = 1, attempts = 0, status = 'pending', firstSentAt = s.now,
-                lastSentAt = s.now, expiresAt = s.expiresAt, codeTag = s.codeTag, locale = s.locale }
+                lastSentAt = s.now, sendSeq = next_send_seq(state), expiresAt = s.expiresAt,
+                codeTag = s.codeTag, locale = s.locale }
     state.challenges[#state.challenges + 1] = e
     if #state.challenges > MAX_CHALLENGES_PER_PURPOSE then table.remove(state.challenges, 1) end
     trim_purposes(s.purpose)
@@ -232,6 +244,7 @@ local function run()
     state.challenges[#state.challenges + 1] = e
     e.gen = e.gen + 1
     e.lastSentAt = s.now
+    e.sendSeq = next_send_seq(state)
     e.codeTag = s.codeTag
     e.expiresAt = s.expiresAt
     if s.locale ~= NULL then e.locale = s.locale end

@@ -411,6 +411,38 @@ export function testStore(name: string, harness: () => StoreHarness): void {
         });
       }
 
+      it('app servers whose clocks disagree: after a failed start, the newest delivered code is current', async () => {
+        // a's clock is 10 s ahead: its email 3 s before b's carries the later time. Which code is newest is
+        // a count in the record, not a time.
+        let failing = false;
+        const {
+          clock,
+          servers: [a, b],
+        } = servers({
+          skewMs: [10_000, 0],
+          sender: (i, outbox) =>
+            i === 1
+              ? { send: (mail) => (failing ? Promise.reject(new Error('smtp down')) : outbox.send(mail)) }
+              : outbox,
+        });
+        const email = freshEmail();
+        const first = must(await a!.flow.start({ email, purpose: 'login' }));
+        const firstCode = a!.outbox.lastCode(email);
+        clock.advance(3_000);
+        const second = must(await b!.flow.start({ email, purpose: 'login' }));
+        const secondCode = b!.outbox.lastCode(email);
+        clock.advance(3_000);
+        failing = true;
+        expect(await b!.flow.start({ email, purpose: 'login' })).toMatchObject({
+          error: { code: 'SEND_FAILED' },
+        });
+        expect(await a!.flow.inspect(first)).toMatchObject({ status: 'superseded' });
+        expect(await a!.flow.verify({ ...first, purpose: 'login', code: firstCode })).toMatchObject({
+          error: { code: 'CHALLENGE_SUPERSEDED' },
+        });
+        must(await a!.flow.verify({ ...second, purpose: 'login', code: secondCode }));
+      });
+
       it('with nothing in between, a failed resend leaves the challenge exactly as before it', async () => {
         const { a, b, s, code, clock, failAfter } = await startedWithSlowFailingB();
         const before = await a.flow.inspect(s);
