@@ -82,11 +82,11 @@ describe('package', () => {
   // is the number of locales, capped per locale in test/email/compiled.test.ts.
   it('every entry stays within its bundled size, with nothing heavy inside', () => {
     const GZIP_CAP_BYTES: Record<string, number> = {
-      // Issue 11's goal is 30 kB; 46.0 kB measured (45.9 before the release and notice fixes, 42.9 before the
-      // create fast paths).
-      'mailbox-challenge': 46_500,
-      'mailbox-challenge/redis': 8_000,
-      'mailbox-challenge/postgres': 6_800, // 6.55 kB with the READ COMMITTED transactions
+      // Issue 11's goal is 30 kB; 46.3 kB measured (45.9 before the release, notice and send-order fixes,
+      // 42.9 before the create fast paths).
+      'mailbox-challenge': 47_000,
+      'mailbox-challenge/redis': 8_600, // 8.06 kB with the notices list and send order in the script
+      'mailbox-challenge/postgres': 7_200, // 6.75 kB: READ COMMITTED, and the rules it runs grew
       'mailbox-challenge/nodemailer': 11_800,
       'mailbox-challenge/testing': 1_200,
       'mailbox-challenge/templates': 7_000,

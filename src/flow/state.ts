@@ -286,10 +286,21 @@ const settled = (status: ChallengeStatus): StepReply => ({
 
 const isReply = (x: ChallengeEntry | StepReply): x is StepReply => 'ok' in x;
 
-/** The send order a new start or resend of a purpose takes: one more than any challenge holds. */
+/**
+ * The send order the next start or resend of a purpose takes: one more than any challenge holds. The list
+ * is kept in send order (the last is current). A list whose numbers do not rise along it (a record from an
+ * earlier release, which has none, or one an earlier release changed) is numbered again by its order,
+ * which is the order every release keeps.
+ */
 function nextSendSeq(state: PurposeState): number {
   let seq = 0;
-  for (const e of state.challenges) if ((e.sendSeq ?? 0) > seq) seq = e.sendSeq!;
+  for (const e of state.challenges) {
+    if (e.sendSeq === undefined || e.sendSeq <= seq) {
+      state.challenges.forEach((c, j) => (c.sendSeq = j + 1));
+      return state.challenges.length + 1;
+    }
+    seq = e.sendSeq;
+  }
   return seq + 1;
 }
 
@@ -375,6 +386,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       const previous = state.challenges[state.challenges.length - 1];
       const staleAdded: string[] = [];
       if (previous?.status === 'pending') pushStale(state, previous.codeTag, staleAdded);
+      const sendSeq = nextSendSeq(state);
       const entry: ChallengeEntry = {
         id: s.challengeId,
         gen: 1,
@@ -382,7 +394,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
         status: 'pending',
         firstSentAt: s.now,
         lastSentAt: s.now,
-        sendSeq: nextSendSeq(state),
+        sendSeq,
         expiresAt: s.expiresAt,
         codeTag: s.codeTag,
         locale: s.locale,
@@ -410,6 +422,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       const refused = reserveSend(r, s);
       if (refused) return refused;
       const state = stateOf(r, s.purpose)!;
+      const sendSeq = nextSendSeq(state); // first: it may number the list, which `before` then keeps
       const before = { ...e };
       const current = state.challenges[state.challenges.length - 1]!;
       const staleAdded: string[] = [];
@@ -420,7 +433,7 @@ function run(found: MailboxRecord | null, r: MailboxRecord, s: FlowStep): StepRe
       state.challenges.push(e);
       e.gen += 1;
       e.lastSentAt = s.now;
-      e.sendSeq = nextSendSeq(state);
+      e.sendSeq = sendSeq;
       e.codeTag = s.codeTag;
       e.expiresAt = s.expiresAt;
       if (s.locale !== null) e.locale = s.locale;
@@ -510,36 +523,27 @@ function rollBack(r: MailboxRecord, u: Undo): void {
   // Gone, resent again since (a later resend owns it), or closed since: nothing of this step to undo.
   if (!e || e.gen !== u.gen || e.status !== 'pending') return;
   const wasCurrent = i === list.length - 1;
-  if (u.previous === null) {
-    list.splice(i, 1); // a start: its code never reached anyone
-    if (list.length === 0) delete r.purposes[u.purpose];
-  } else {
-    // A resend: the code sent before is the newest again. Status and attempts stay as they are now.
+  list.splice(i, 1); // a start's challenge goes: its code never reached anyone
+  if (u.previous !== null) {
+    // A resend: the code sent before is the newest of this challenge again. Status and attempts stay as
+    // they are now. It goes back to its place in send order, so the last is still the challenge whose
+    // newest email stands, also once later ones expire (a count, not a time: clocks may disagree).
     e.gen = u.previous.gen;
     e.codeTag = u.previous.codeTag;
     e.expiresAt = u.previous.expiresAt;
     e.lastSentAt = u.previous.lastSentAt;
     e.locale = u.previous.locale;
-    if (u.previous.sendSeq === undefined) delete e.sendSeq;
-    else e.sendSeq = u.previous.sendSeq;
+    e.sendSeq = u.previous.sendSeq ?? 0;
+    const after = list.findIndex((c) => (c.sendSeq ?? 0) > e.sendSeq!);
+    list.splice(after < 0 ? list.length : after, 0, e);
   }
-  // When this step's email made the current code, the current one is again the challenge whose newest
-  // email still stands: the highest sendSeq (a count, so skewed clocks cannot reorder it). Not simply
-  // `previousCurrent`: the send that made that one current may itself have failed since. Records of
-  // earlier releases have no sendSeq: then the latest lastSentAt, and on a tie `previousCurrent`. When
-  // something newer is current, it stays, and the tags keep answering CHALLENGE_SUPERSEDED for older codes.
-  if (!wasCurrent || list.length === 0) return;
-  let newest = 0;
-  for (let j = 1; j < list.length; j++) {
-    const a = list[j]!;
-    const b = list[newest]!;
-    const bySeq = (a.sendSeq ?? 0) - (b.sendSeq ?? 0);
-    const byTime = a.lastSentAt - b.lastSentAt;
-    if (bySeq > 0 || (bySeq === 0 && (byTime > 0 || (byTime === 0 && b.id !== u.previousCurrent))))
-      newest = j;
+  if (list.length === 0) {
+    delete r.purposes[u.purpose];
+    return;
   }
-  list.push(...list.splice(newest, 1));
-  if (list[list.length - 1]!.id !== u.previousCurrent) return;
+  // The stale tags this step added only when the state is back to what it was; else a newer challenge is
+  // current and they keep answering CHALLENGE_SUPERSEDED for the older codes.
+  if (!wasCurrent || list[list.length - 1]!.id !== u.previousCurrent) return;
   for (const tag of u.staleAdded) {
     const t = state.staleCodeTags.lastIndexOf(tag);
     if (t >= 0) state.staleCodeTags.splice(t, 1);

@@ -163,29 +163,25 @@ local function roll_back(u)
   local e = list[i]
   if e.gen ~= u.gen or e.status ~= 'pending' then return end
   local was_current = i == #list
-  if u.previous == NULL then
-    table.remove(list, i)
-    if #list == 0 then r.purposes[u.purpose] = nil end
-  else
+  table.remove(list, i)
+  if u.previous ~= NULL then
     e.gen = u.previous.gen
     e.codeTag = u.previous.codeTag
     e.expiresAt = u.previous.expiresAt
     e.lastSentAt = u.previous.lastSentAt
     e.locale = u.previous.locale
-    e.sendSeq = u.previous.sendSeq
-  end
-  if not was_current or #list == 0 then return end
-  local newest = 1
-  for j = 2, #list do
-    local a, b = list[j], list[newest]
-    local by_seq = (a.sendSeq or 0) - (b.sendSeq or 0)
-    local by_time = a.lastSentAt - b.lastSentAt
-    if by_seq > 0 or (by_seq == 0 and (by_time > 0 or (by_time == 0 and b.id ~= u.previousCurrent))) then
-      newest = j
+    e.sendSeq = u.previous.sendSeq or 0
+    local at = #list + 1
+    for j, c in ipairs(list) do
+      if (c.sendSeq or 0) > e.sendSeq then at = j break end
     end
+    table.insert(list, at, e)
   end
-  table.insert(list, table.remove(list, newest))
-  if list[#list].id ~= u.previousCurrent then return end
+  if #list == 0 then
+    r.purposes[u.purpose] = nil
+    return
+  end
+  if not was_current or list[#list].id ~= u.previousCurrent then return end
   for _, tag in ipairs(u.staleAdded) do
     for j = #state.staleCodeTags, 1, -1 do
       if state.staleCodeTags[j] == tag then table.remove(state.staleCodeTags, j) break end
@@ -195,7 +191,13 @@ end
 
 local function next_send_seq(state)
   local seq = 0
-  for _, c in ipairs(state.challenges) do if (c.sendSeq or 0) > seq then seq = c.sendSeq end end
+  for _, c in ipairs(state.challenges) do
+    if c.sendSeq == nil or c.sendSeq <= seq then
+      for j, d in ipairs(state.challenges) do d.sendSeq = j end
+      return #state.challenges + 1
+    end
+    seq = c.sendSeq
+  end
   return seq + 1
 end
 
@@ -216,8 +218,9 @@ local function run()
     local previous = state.challenges[#state.challenges]
     local added = {}
     if previous and previous.status == 'pending' then push_stale(state, previous.codeTag, added) end
+    local send_seq = next_send_seq(state)
     local e = { id = s.challengeId, gen = 1, attempts = 0, status = 'pending', firstSentAt = s.now,
-                lastSentAt = s.now, sendSeq = next_send_seq(state), expiresAt = s.expiresAt,
+                lastSentAt = s.now, sendSeq = send_seq, expiresAt = s.expiresAt,
                 codeTag = s.codeTag, locale = s.locale }
     state.challenges[#state.challenges + 1] = e
     if #state.challenges > MAX_CHALLENGES_PER_PURPOSE then table.remove(state.challenges, 1) end
@@ -235,6 +238,7 @@ local function run()
     local refused = reserve_send()
     if refused then return refused end
     local state = r.purposes[s.purpose]
+    local send_seq = next_send_seq(state)
     local before = copy(e)
     local current = state.challenges[#state.challenges]
     local added = {}
@@ -244,7 +248,7 @@ local function run()
     state.challenges[#state.challenges + 1] = e
     e.gen = e.gen + 1
     e.lastSentAt = s.now
-    e.sendSeq = next_send_seq(state)
+    e.sendSeq = send_seq
     e.codeTag = s.codeTag
     e.expiresAt = s.expiresAt
     if s.locale ~= NULL then e.locale = s.locale end

@@ -157,7 +157,77 @@ const normal = (reply: unknown) =>
 const runs = process.env.CI === 'true' ? 500 : 300;
 const actions = fc.array(action, { minLength: 1, maxLength: 40 });
 
+/**
+ * Found by review: a failed resend of a challenge that was no longer current, then the current one
+ * expiring. The list must stay in send order, or the challenge left last after the expiry is not the one
+ * whose newest email stands. C comes from an app server whose clock is 5 s behind. Runs the steps with
+ * `run` (the JavaScript rules, or the Redis script) and returns what verify and inspect answer at the end.
+ */
+async function failedResendThenExpiry(run: (s: FlowStep) => Promise<StepReply>) {
+  const limits = {
+    ...RULE_LIMITS,
+    resendCooldownMs: 0,
+    resendWindowMs: 600_000,
+    sendLimits: [{ max: 10, windowMs: 60_000 }],
+  };
+  const ttl = 7_200_000;
+  const t = Date.UTC(2026, 0, 1);
+  const base = { limits, purpose: 'login' };
+  const start = (now: number, challengeId: string): FlowStep => ({
+    ...base,
+    kind: 'start',
+    now,
+    challengeId,
+    codeTag: `${challengeId}1`,
+    expiresAt: now + ttl,
+    locale: 'en',
+  });
+  await run(start(t, 'A'));
+  await run(start(t + 1_000, 'B'));
+  const resent = await run({
+    ...base,
+    kind: 'resend',
+    now: t + 2_000,
+    challengeId: 'A',
+    gen: 1,
+    codeTag: 'A2',
+    expiresAt: t + 2_000 + ttl,
+    locale: null,
+  });
+  await run(start(t - 2_000, 'C'));
+  await run({
+    limits,
+    kind: 'release',
+    now: t + 2_000,
+    sentAt: t + 2_000,
+    undo: resent.ok ? resent.undo : null,
+  });
+  const later = t - 2_000 + ttl + 500; // C has expired; A and B have not
+  const a = await run({
+    ...base,
+    kind: 'verify',
+    now: later,
+    challengeId: 'A',
+    gen: 1,
+    matched: true,
+    codeTag: '',
+  });
+  const b = await run({ ...base, kind: 'inspect', now: later, challengeId: 'B', gen: 1 });
+  return { a, b };
+}
+
 describe('the JavaScript rules keep every cap, whatever the sequence (fast-check)', () => {
+  it('a failed resend, then the current challenge expiring: the newest standing email is current', async () => {
+    let record: MailboxRecord | null = null;
+    const { a, b } = await failedResendThenExpiry(async (s) => {
+      const out = applyStep(record, s);
+      if (s.kind !== 'inspect') record = out.record;
+      return out.reply;
+    });
+    expect(a).toMatchObject({ ok: false, error: 'CHALLENGE_SUPERSEDED' });
+    expect(b).toMatchObject({ ok: true, status: 'pending' });
+  });
+
   it('sends, failures and attempts never exceed their limits in any window; used or locked never verifies', () => {
     fc.assert(
       fc.property(actions, (list) => {
@@ -286,6 +356,13 @@ describe.skipIf(!available)(
     afterAll(async () => {
       await client?.close();
       await server?.stop();
+    });
+
+    it('the review sequence (a failed resend, then an expiry) answers as the JavaScript rules', async () => {
+      const store = redisStore(client);
+      const { a, b } = await failedResendThenExpiry(async (s) => store.step('review:expiry', s));
+      expect(a).toMatchObject({ ok: false, error: 'CHALLENGE_SUPERSEDED' });
+      expect(b).toMatchObject({ ok: true, status: 'pending' });
     });
 
     it('the same reply at every step and the same record at the end', async () => {
