@@ -18,8 +18,8 @@ export interface ChallengeEntry {
   lastSentAt: number;
   /**
    * Order of the newest send among the purpose's challenges (each start or resend takes one more than any
-   * held): the current challenge is the one with the highest. A count, not a time, so app servers whose
-   * clocks disagree still agree on it. Absent in records of earlier releases (read as 0).
+   * held); the list is kept in this order, so the last, the current one, has the highest. A count, not a
+   * time, so app servers whose clocks disagree still agree on it. Absent in records of earlier releases.
    */
   sendSeq?: number;
   expiresAt: number;
