@@ -296,7 +296,9 @@ function nextSendSeq(state: PurposeState): number {
   let seq = 0;
   for (const e of state.challenges) {
     if (e.sendSeq === undefined || e.sendSeq <= seq) {
-      state.challenges.forEach((c, j) => (c.sendSeq = j + 1));
+      state.challenges.forEach((c, j) => {
+        c.sendSeq = j + 1;
+      });
       return state.challenges.length + 1;
     }
     seq = e.sendSeq;
