@@ -525,7 +525,11 @@ export function createMailboxHandlers(options: MailboxHandlersOptions): MailboxH
     const found = await postedChallenge(request, ctx);
     if (found instanceof Response) return found;
     const { fields, purpose, cookie } = found;
-    if (typeof fields.code !== 'string') return badInput(ctx, purpose, ['code']);
+    if (typeof fields.code !== 'string') {
+      // Nothing spent; the challenge is as it was, so say where it stands (a UI redraws from this).
+      const { base, clear } = await stateAfter(cookie, purpose);
+      return failure(invalidInput(['code']), ctx, { purpose, base, locale: fields.locale, clear });
+    }
     const done = await verifyWith(request, ctx, purpose, cookie, fields.code, 'code');
     if ('response' in done) return done.response;
     // A wrong or expired code leaves the challenge open: answer with its state (attempts left, resend time).

@@ -254,6 +254,18 @@ describe('verify', () => {
     expect(bad.headers.getSetCookie()).toEqual([]);
     expect(browser.jar.has('mc-login')).toBe(true);
 
+    // No code at all: 400, nothing spent, and the challenge's state for the UI to redraw from.
+    const none = await browser.post('/auth/verify', { purpose: 'login' });
+    expect(none.status).toBe(400);
+    expect(await none.json()).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', fields: ['code'] },
+      status: 'pending',
+      attemptsRemaining: 4,
+      email: EMAIL,
+    });
+    expect(browser.jar.has('mc-login')).toBe(true);
+
     const good = await browser.post('/auth/verify', { purpose: 'login', code });
     expect(good.status).toBe(200);
     expect(await good.json()).toEqual({ ok: true, signedInAs: EMAIL });
