@@ -9,6 +9,7 @@ vi.mock('../../src/lib/_native.js', async (original) => ({
   nativeCrypto: () => undefined,
 }));
 
+const { PURE_MODE } = await import('./_helpers.js');
 const { activeImplementation, implementations } = await import('../../src/lib/_aead.js');
 const { NativeBuffer } = await import('../../src/lib/_native.js');
 const { createMailboxChallenge } = await import('../../src/create.js');
@@ -31,7 +32,7 @@ type Vectors = {
 const v2 = JSON.parse(readFileSync(new URL('../vectors/v2.json', import.meta.url), 'utf8')) as Vectors;
 const keys = [v2.key];
 
-describe('Buffer without native ChaCha20-Poly1305 (Bun)', () => {
+describe.skipIf(PURE_MODE)('Buffer without native ChaCha20-Poly1305 (Bun)', () => {
   it('runs the pure cipher beside the native Buffer', () => {
     expect(NativeBuffer).toBeDefined();
     expect(activeImplementation()).toBe(implementations.pure);

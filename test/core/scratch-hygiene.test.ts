@@ -10,6 +10,7 @@ import { shortScratchForTests } from '../../src/lib/_bytes.js';
 import { macInputForTests } from '../../src/lib/_keys.js';
 import { createTestOutbox } from '../../src/testing/index.js';
 import { verifyMailboxChallenge } from '../../src/verify.js';
+import { PURE_MODE } from './_helpers.js';
 
 // A buffer the runtime does not have (no Buffer with MAILBOX_CHALLENGE_PURE=1) keeps nothing either.
 const zero = (bytes: Uint8Array | undefined) => bytes === undefined || bytes.every((b) => b === 0);
@@ -49,7 +50,7 @@ describe('module buffers keep no secret after a call', () => {
   });
 
   // Native ChaCha only (MAILBOX_CHALLENGE_PURE=1 takes @noble, which checks the tag before it decrypts).
-  it.skipIf(process.env.MAILBOX_CHALLENGE_PURE === '1')(
+  it.skipIf(PURE_MODE)(
     'an open that fails its tag after decrypting (another challengeId, a forged tag) keeps no plaintext',
     () => {
       // node:crypto decrypts in update() and checks the tag in final(): the bytes update() returned are the
